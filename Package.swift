@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Tessera: few-step diffusion texture daemon.
+///
+/// Layers (imports point downward only):
+///   tesserad / tessera  ->  TesseraModels  ->  TesseraTensor  ->  COpenBLAS
+/// Later layers (Diffusion, Wire, Server) slot in between as their issues land.
+let package = Package(
+    name: "Tessera",
+    products: [
+        .executable(name: "tesserad", targets: ["tesserad"]),
+        .executable(name: "tessera", targets: ["tessera"]),
+        .library(name: "TesseraTensor", targets: ["TesseraTensor"]),
+        .library(name: "TesseraModels", targets: ["TesseraModels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries. Each names its pkg-config module and the Debian package providing it.
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        // Numerical core: tensors and kernels over OpenBLAS.
+        .target(
+            name: "TesseraTensor",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        // Model files and networks: safetensors, configs, tokenizer, CLIP text encoder.
+        .target(name: "TesseraModels", dependencies: ["TesseraTensor"]),
+
+        .executableTarget(
+            name: "tessera",
+            dependencies: ["TesseraModels", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "tesserad",
+            dependencies: ["TesseraModels", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor"]),
+        .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraModels"]),
+    ]
+)
