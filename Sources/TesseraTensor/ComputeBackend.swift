@@ -1,0 +1,75 @@
+import Foundation
+
+/// How a convolution treats samples outside the input along one axis.
+public enum PaddingMode: String, Sendable, Codable {
+    /// Out-of-range samples read as zero.
+    case zeros
+    /// Out-of-range samples wrap around (the input is a torus along this axis), for seamless tiling.
+    case circular
+}
+
+/// Geometry of a 2-D convolution. Pairs are (y, x).
+public struct Conv2dOptions: Sendable, Hashable {
+    /// Step between output samples, (y, x).
+    public var stride: (Int, Int)
+    /// Samples added on each side, (y, x).
+    public var padding: (Int, Int)
+    /// Padding mode along y (rows).
+    public var paddingModeY: PaddingMode
+    /// Padding mode along x (columns).
+    public var paddingModeX: PaddingMode
+
+    /// Creates conv geometry; defaults to stride 1, no padding, zero padding on both axes.
+    public init(stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                paddingModeY: PaddingMode = .zeros, paddingModeX: PaddingMode = .zeros) {
+        self.stride = stride
+        self.padding = padding
+        self.paddingModeY = paddingModeY
+        self.paddingModeX = paddingModeX
+    }
+
+    public static func == (a: Conv2dOptions, b: Conv2dOptions) -> Bool {
+        a.stride == b.stride && a.padding == b.padding
+            && a.paddingModeY == b.paddingModeY && a.paddingModeX == b.paddingModeX
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(stride.0); h.combine(stride.1); h.combine(padding.0); h.combine(padding.1)
+        h.combine(paddingModeY); h.combine(paddingModeX)
+    }
+
+    /// Output spatial size for an input of `height` x `width` and a `kh` x `kw` kernel.
+    public func outputSize(height: Int, width: Int, kh: Int, kw: Int) -> (Int, Int) {
+        ((height + 2 * padding.0 - kh) / stride.0 + 1, (width + 2 * padding.1 - kw) / stride.1 + 1)
+    }
+}
+
+/// The seam between model code and the kernels that do the heavy arithmetic.
+///
+/// Models call `Ops`, which dispatches the three expensive operations here. The
+/// OpenBLAS fp32 backend is the reference; faster backends (oneDNN) slot in behind
+/// the same protocol without touching model code.
+public protocol ComputeBackend: Sendable {
+    /// Human-readable backend name for logs and benchmarks.
+    var name: String { get }
+    /// `x` [N, C, H, W] convolved with `weight` [O, C, kh, kw], plus optional `bias` [O].
+    func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options: Conv2dOptions) -> Tensor
+    /// `x` [..., in] times `weight` [out, in] transposed, plus optional `bias` [out].
+    func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
+    /// Batched matrix product `a` [B?, M, K] x `b` [B?, K, N] (or `b` [B?, N, K] when `transposeB`).
+    func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool) -> Tensor
+    /// Multi-head scaled dot-product attention on [B, L, heads * headDim] tensors.
+    func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool) -> Tensor
+}
+
+/// Process-wide choice of compute backend.
+public enum Compute {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var current: any ComputeBackend = OpenBLASBackend()
+
+    /// The backend `Ops` dispatches to. Set once at start-up, before models run.
+    public static var backend: any ComputeBackend {
+        get { lock.lock(); defer { lock.unlock() }; return current }
+        set { lock.lock(); current = newValue; lock.unlock() }
+    }
+}

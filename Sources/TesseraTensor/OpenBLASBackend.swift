@@ -1,0 +1,169 @@
+import COpenBLAS
+
+/// The reference fp32 backend: im2col + `cblas_sgemm` for convolutions, sgemm for
+/// linear layers and per-head attention. Parity tests run on this backend.
+public struct OpenBLASBackend: ComputeBackend {
+    public let name = "openblas-fp32"
+
+    public init() {}
+
+    public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions) -> Tensor {
+        precondition(x.rank == 4 && weight.rank == 4, "conv2d expects x [N,C,H,W] and weight [O,C,kh,kw], got \(x.shape), \(weight.shape)")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (oc, kc, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        precondition(kc == c, "conv2d: input has \(c) channels, weight expects \(kc)")
+        if let bias { precondition(bias.count == oc, "conv2d: bias has \(bias.count) values for \(oc) outputs") }
+        let (ho, wo) = o.outputSize(height: h, width: w, kh: kh, kw: kw)
+        precondition(ho > 0 && wo > 0, "conv2d: empty output for input \(x.shape), kernel \(kh)x\(kw)")
+        let out = Tensor(uninitialized: [n, oc, ho, wo])
+        let pixels = ho * wo
+        let kdim = c * kh * kw
+        let direct = kh == 1 && kw == 1 && o.stride == (1, 1) && o.padding == (0, 0)
+        let col = direct ? nil : Tensor(uninitialized: [kdim, pixels])
+        for b in 0..<n {
+            let src = x.data + b * c * h * w
+            let dst = out.data + b * oc * pixels
+            let rhs: UnsafePointer<Float>
+            if let col {
+                Im2col.fill(col.data, src: src, channels: c, height: h, width: w,
+                            kh: kh, kw: kw, outH: ho, outW: wo, options: o)
+                rhs = UnsafePointer(col.data)
+            } else {
+                rhs = UnsafePointer(src)
+            }
+            if let bias {
+                for ch in 0..<oc { (dst + ch * pixels).update(repeating: bias.data[ch], count: pixels) }
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                        Int32(oc), Int32(pixels), Int32(kdim),
+                        1, weight.data, Int32(kdim), rhs, Int32(pixels),
+                        bias == nil ? 0 : 1, dst, Int32(pixels))
+        }
+        return out
+    }
+
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
+        let (outF, inF) = (weight.shape[0], weight.shape[1])
+        precondition(x.shape.last == inF, "linear: input \(x.shape) does not end in \(inF)")
+        if let bias { precondition(bias.count == outF, "linear: bias has \(bias.count) values for \(outF) outputs") }
+        let rows = x.count / max(inF, 1)
+        let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [outF])
+        if let bias {
+            for r in 0..<rows { (out.data + r * outF).update(from: bias.data, count: outF) }
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                    Int32(rows), Int32(outF), Int32(inF),
+                    1, x.data, Int32(inF), weight.data, Int32(inF),
+                    bias == nil ? 0 : 1, out.data, Int32(outF))
+        return out
+    }
+
+    public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool) -> Tensor {
+        precondition(a.rank >= 2 && a.rank == b.rank, "matmul: ranks differ or < 2: \(a.shape), \(b.shape)")
+        let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+        precondition(batchA == batchB, "matmul: batch dims differ: \(a.shape), \(b.shape)")
+        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
+        let (kb, nn) = transposeB ? (b.shape[b.rank - 1], b.shape[b.rank - 2]) : (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        precondition(k == kb, "matmul: inner dims differ: \(a.shape) x \(b.shape)\(transposeB ? "ᵀ" : "")")
+        let batch = batchA.reduce(1, *)
+        let out = Tensor(uninitialized: batchA + [m, nn])
+        for i in 0..<batch {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(nn), Int32(k),
+                        1, a.data + i * m * k, Int32(k), b.data + i * k * nn, Int32(transposeB ? k : nn),
+                        0, out.data + i * m * nn, Int32(nn))
+        }
+        return out
+    }
+
+    public func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool) -> Tensor {
+        precondition(q.rank == 3 && k.rank == 3 && v.rank == 3, "attention expects [B, L, D] tensors")
+        let (bsz, lq, dim) = (q.shape[0], q.shape[1], q.shape[2])
+        let lk = k.shape[1]
+        precondition(k.shape[0] == bsz && v.shape[0] == bsz && k.shape[2] == dim && v.shape == k.shape,
+                     "attention: shapes q \(q.shape), k \(k.shape), v \(v.shape) disagree")
+        precondition(heads > 0 && dim % heads == 0, "attention: \(dim) not divisible by \(heads) heads")
+        let dh = dim / heads
+        let scale = 1 / Float(dh).squareRoot()
+        let out = Tensor(uninitialized: [bsz, lq, dim])
+        // One head's score matrix at a time: [Lq, Lk].
+        let scores = Tensor(uninitialized: [lq, lk])
+        let ld = Int32(dim)
+        for b in 0..<bsz {
+            for hd in 0..<heads {
+                let off = b * lq * dim + hd * dh
+                let koff = b * lk * dim + hd * dh
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                            Int32(lq), Int32(lk), Int32(dh),
+                            scale, q.data + off, ld, k.data + koff, ld,
+                            0, scores.data, Int32(lk))
+                if causal {
+                    for i in 0..<lq where i + 1 < lk {
+                        (scores.data + i * lk + i + 1).update(repeating: -.infinity, count: lk - i - 1)
+                    }
+                }
+                Softmax.rows(scores.data, rows: lq, cols: lk)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                            Int32(lq), Int32(dh), Int32(lk),
+                            1, scores.data, Int32(lk), v.data + koff, ld,
+                            0, out.data + off, ld)
+            }
+        }
+        return out
+    }
+}
+
+/// Unfolds image patches into columns so a convolution becomes one GEMM.
+enum Im2col {
+    /// Writes `[C*kh*kw, outH*outW]` columns for one image. Padding follows `options`
+    /// per axis; circular padding wraps indices modulo the input size.
+    static func fill(_ col: UnsafeMutablePointer<Float>, src: UnsafePointer<Float>,
+                     channels c: Int, height h: Int, width w: Int, kh: Int, kw: Int,
+                     outH ho: Int, outW wo: Int, options o: Conv2dOptions) {
+        // Source column for each (kx, ox), -1 where it reads padding zeros.
+        var xIndex = [Int](repeating: -1, count: kw * wo)
+        for kx in 0..<kw {
+            for ox in 0..<wo {
+                var ix = ox * o.stride.1 - o.padding.1 + kx
+                if o.paddingModeX == .circular { ix = ((ix % w) + w) % w }
+                xIndex[kx * wo + ox] = (ix >= 0 && ix < w) ? ix : -1
+            }
+        }
+        var yIndex = [Int](repeating: -1, count: kh * ho)
+        for ky in 0..<kh {
+            for oy in 0..<ho {
+                var iy = oy * o.stride.0 - o.padding.0 + ky
+                if o.paddingModeY == .circular { iy = ((iy % h) + h) % h }
+                yIndex[ky * ho + oy] = (iy >= 0 && iy < h) ? iy : -1
+            }
+        }
+        xIndex.withUnsafeBufferPointer { xi in
+            yIndex.withUnsafeBufferPointer { yi in
+                var row = col
+                for ch in 0..<c {
+                    let plane = src + ch * h * w
+                    for ky in 0..<kh {
+                        for kx in 0..<kw {
+                            let xmap = xi.baseAddress! + kx * wo
+                            for oy in 0..<ho {
+                                let iy = yi[ky * ho + oy]
+                                let dst = row + oy * wo
+                                if iy < 0 {
+                                    dst.update(repeating: 0, count: wo)
+                                    continue
+                                }
+                                let line = plane + iy * w
+                                for ox in 0..<wo {
+                                    let ix = xmap[ox]
+                                    dst[ox] = ix >= 0 ? line[ix] : 0
+                                }
+                            }
+                            row += ho * wo
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// The kernel entry points models call. Heavy operations dispatch to `Compute.backend`;
+/// cheap ones (norms, activations, resampling) live in their own files as `Ops` extensions.
+public enum Ops {
+    /// 2-D convolution: `x` [N, C, H, W], `weight` [O, C, kh, kw], optional `bias` [O].
+    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil,
+                              options: Conv2dOptions = Conv2dOptions()) -> Tensor {
+        Compute.backend.conv2d(x, weight: weight, bias: bias, options: options)
+    }
+
+    /// Affine map over the last dimension: `x` [..., in], `weight` [out, in], `bias` [out].
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        Compute.backend.linear(x, weight: weight, bias: bias)
+    }
+
+    /// Matrix product over the last two dimensions, batched over the leading ones.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor {
+        Compute.backend.matmul(a, b, transposeB: transposeB)
+    }
+
+    /// Multi-head scaled dot-product attention. `q` [B, Lq, H*dh], `k`/`v` [B, Lk, H*dh];
+    /// scores are scaled by 1/sqrt(dh). With `causal`, query i sees keys 0...i only.
+    public static func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool = false) -> Tensor {
+        Compute.backend.attention(q: q, k: k, v: v, heads: heads, causal: causal)
+    }
+}

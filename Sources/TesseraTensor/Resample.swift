@@ -1,0 +1,42 @@
+/// Spatial resampling on [N, C, H, W] tensors.
+extension Ops {
+    /// Nearest-neighbour 2x upsampling: each pixel becomes a 2x2 block.
+    public static func upsampleNearest2x(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "upsampleNearest2x expects [N,C,H,W], got \(x.shape)")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let out = Tensor(uninitialized: [n, c, 2 * h, 2 * w])
+        for p in 0..<(n * c) {
+            let src = x.data + p * h * w
+            let dst = out.data + p * 4 * h * w
+            for y in 0..<h {
+                let row = dst + 2 * y * 2 * w
+                for xx in 0..<w {
+                    let v = src[y * w + xx]
+                    row[2 * xx] = v
+                    row[2 * xx + 1] = v
+                }
+                (row + 2 * w).update(from: row, count: 2 * w)
+            }
+        }
+        return out
+    }
+
+    /// 2x2 average pooling with stride 2 (odd trailing rows/columns are dropped, as in PyTorch).
+    public static func avgPool2x2(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "avgPool2x2 expects [N,C,H,W], got \(x.shape)")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (ho, wo) = (h / 2, w / 2)
+        let out = Tensor(uninitialized: [n, c, ho, wo])
+        for p in 0..<(n * c) {
+            let src = x.data + p * h * w
+            let dst = out.data + p * ho * wo
+            for y in 0..<ho {
+                let r0 = src + 2 * y * w, r1 = r0 + w
+                for xx in 0..<wo {
+                    dst[y * wo + xx] = 0.25 * (r0[2 * xx] + r0[2 * xx + 1] + r1[2 * xx] + r1[2 * xx + 1])
+                }
+            }
+        }
+        return out
+    }
+}

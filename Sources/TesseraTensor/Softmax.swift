@@ -1,0 +1,33 @@
+import Foundation
+
+/// Numerically stable softmax over contiguous rows.
+enum Softmax {
+    /// In-place softmax of each of `rows` rows of `cols` floats. Rows that are all
+    /// `-inf` (fully masked) become zeros rather than NaN.
+    static func rows(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        for r in 0..<rows {
+            let row = p + r * cols
+            var m = -Float.infinity
+            for j in 0..<cols { m = max(m, row[j]) }
+            if m == -.infinity { row.update(repeating: 0, count: cols); continue }
+            var sum: Float = 0
+            for j in 0..<cols {
+                let e = expf(row[j] - m)
+                row[j] = e
+                sum += e
+            }
+            let inv = 1 / sum
+            for j in 0..<cols { row[j] *= inv }
+        }
+    }
+}
+
+extension Ops {
+    /// Softmax over the last dimension.
+    public static func softmax(_ x: Tensor) -> Tensor {
+        let out = x.copy()
+        let cols = x.shape.last ?? 1
+        Softmax.rows(out.data, rows: x.count / max(cols, 1), cols: cols)
+        return out
+    }
+}
