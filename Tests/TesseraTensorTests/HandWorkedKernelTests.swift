@@ -1,0 +1,114 @@
+import Foundation
+import XCTest
+@testable import TesseraTensor
+
+/// Small cases worked out by hand, independent of any generated fixture.
+final class HandWorkedKernelTests: XCTestCase {
+    func testCircularConvWrapsAroundOnChosenAxisOnly() {
+        // 1x3 row [1, 2, 3], kernel [1, 1, 1] horizontally, padding 1 on x.
+        let x = Tensor(shape: [1, 1, 1, 3], values: [1, 2, 3])
+        let w = Tensor(shape: [1, 1, 1, 3], values: [1, 1, 1])
+        let circ = Ops.conv2d(x, weight: w, options: Conv2dOptions(padding: (0, 1), paddingModeX: .circular))
+        XCTAssertEqual(circ.scalars, [6, 6, 6])  // 3+1+2, 1+2+3, 2+3+1
+        let zero = Ops.conv2d(x, weight: w, options: Conv2dOptions(padding: (0, 1)))
+        XCTAssertEqual(zero.scalars, [3, 6, 5])
+        // Circular on y does not change an x-padded conv.
+        let yOnly = Ops.conv2d(x, weight: w, options: Conv2dOptions(padding: (0, 1), paddingModeY: .circular))
+        XCTAssertEqual(yOnly.scalars, [3, 6, 5])
+    }
+
+    func testConvBiasAndStride() {
+        let x = Tensor(shape: [1, 1, 4, 4], values: (0..<16).map(Float.init))
+        let w = Tensor(shape: [2, 1, 1, 1], values: [1, -1])
+        let b = Tensor(shape: [2], values: [10, 0])
+        let y = Ops.conv2d(x, weight: w, bias: b, options: Conv2dOptions(stride: (2, 2)))
+        XCTAssertEqual(y.shape, [1, 2, 2, 2])
+        XCTAssertEqual(y.scalars, [10, 12, 18, 20, 0, -2, -8, -10])
+    }
+
+    func testCausalAttentionFirstQuerySeesOnlyFirstKey() {
+        let q = Tensor(shape: [1, 3, 2], values: [1, 0, 0, 1, 1, 1])
+        let k = Tensor(shape: [1, 3, 2], values: [5, 0, 0, 5, 1, 1])
+        let v = Tensor(shape: [1, 3, 2], values: [1, 2, 3, 4, 5, 6])
+        let y = Ops.attention(q: q, k: k, v: v, heads: 1, causal: true)
+        XCTAssertEqual(y[0, 0, 0], 1, accuracy: 1e-6)
+        XCTAssertEqual(y[0, 0, 1], 2, accuracy: 1e-6)
+        // Equal keys give the mean of the visible values.
+        let flat = Ops.attention(q: q, k: Tensor(zeros: [1, 3, 2]), v: v, heads: 1, causal: true)
+        XCTAssertEqual(flat[0, 1, 0], 2, accuracy: 1e-6)
+        XCTAssertEqual(flat[0, 2, 1], 4, accuracy: 1e-6)
+    }
+
+    func testSoftmaxOfMaskedRowIsZeroNotNaN() {
+        let x = Tensor(shape: [2, 2], values: [-.infinity, -.infinity, 0, 0])
+        XCTAssertEqual(Ops.softmax(x).scalars, [0, 0, 0.5, 0.5])
+    }
+
+    func testGroupNormOfConstantGroupIsBias() {
+        let x = Tensor(repeating: 7, shape: [1, 2, 2, 2])
+        let y = Ops.groupNorm(x, groups: 1, weight: Tensor(shape: [2], values: [3, 3]),
+                              bias: Tensor(shape: [2], values: [0.5, -1]), eps: 1e-5)
+        XCTAssertEqual(y.scalars, [0.5, 0.5, 0.5, 0.5, -1, -1, -1, -1])
+    }
+
+    func testGroupNormFusedSiLU() {
+        let x = Tensor(shape: [1, 2, 1, 2], values: [1, 3, -2, 2])
+        let plain = Ops.groupNorm(x, groups: 2, weight: nil, bias: nil, eps: 0)
+        XCTAssertEqual(plain.scalars, [-1, 1, -1, 1])
+        let fused = Ops.groupNorm(x, groups: 2, weight: nil, bias: nil, eps: 0, activation: .silu)
+        XCTAssertEqual(fused.scalars, Ops.activate(plain, .silu).scalars)
+    }
+
+    func testUpsampleThenPoolIsIdentity() {
+        let x = Tensor(shape: [1, 2, 3, 5], values: (0..<30).map { Float($0) * 0.5 })
+        XCTAssertEqual(Ops.avgPool2x2(Ops.upsampleNearest2x(x)).scalars, x.scalars)
+    }
+
+    func testReshapeSharesStorageAndInfers() {
+        let x = Tensor(zeros: [2, 3, 4])
+        let y = x.reshaped([6, -1])
+        XCTAssertEqual(y.shape, [6, 4])
+        y[5, 3] = 9
+        XCTAssertEqual(x[1, 2, 3], 9)
+    }
+
+    func testBufferPoolReusesExactSizes() {
+        let pool = BufferPool(maxBytes: 1 << 20)
+        let a = pool.acquire(100)
+        pool.release(a, count: 100)
+        let b = pool.acquire(100)
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(pool.statistics.hits, 1)
+        pool.release(b, count: 100)
+        pool.acquire(50).deallocate()
+        XCTAssertEqual(pool.statistics.misses, 2)
+        pool.trim()
+        XCTAssertEqual(pool.statistics.idleBytes, 0)
+        // Over budget: released buffers are freed, not kept.
+        let small = BufferPool(maxBytes: 16)
+        small.release(small.acquire(100), count: 100)
+        XCTAssertEqual(small.statistics.idleBytes, 0)
+    }
+
+    func testNpyRoundTrip() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID()).npy")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let x = Tensor(shape: [2, 1, 3], values: [1, -2, 3, 4.5, 1e-7, -0])
+        try NpyFile.write(x, to: url)
+        let y = try NpyFile.read(url)
+        XCTAssertEqual(y.shape, x.shape)
+        XCTAssertEqual(y.scalars, x.scalars)
+        try Data([0x93, 0x4E]).write(to: url)
+        XCTAssertThrowsError(try NpyFile.read(url))
+    }
+
+    func testLinearAndBatchedMatmulSmall() {
+        let x = Tensor(shape: [1, 2], values: [1, 2])
+        let w = Tensor(shape: [3, 2], values: [1, 0, 0, 1, 1, 1])
+        XCTAssertEqual(Ops.linear(x, weight: w, bias: Tensor(shape: [3], values: [0, 0, 1])).scalars, [1, 2, 4])
+        let a = Tensor(shape: [2, 1, 2], values: [1, 2, 3, 4])
+        let b = Tensor(shape: [2, 2, 1], values: [1, 1, 2, 0])
+        XCTAssertEqual(Ops.matmul(a, b).scalars, [3, 6])
+        XCTAssertEqual(Ops.matmul(a, b.reshaped([2, 1, 2]), transposeB: true).scalars, [3, 6])
+    }
+}
