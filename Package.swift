@@ -4,7 +4,7 @@ import PackageDescription
 /// Tessera: few-step diffusion texture daemon.
 ///
 /// Layers (imports point downward only):
-///   tesserad / tessera  ->  TesseraModels  ->  TesseraTensor  ->  COpenBLAS
+///   tesserad / tessera  ->  TesseraDiffusion  ->  TesseraModels  ->  TesseraTensor  ->  COpenBLAS
 /// Later layers (Diffusion, Wire, Server) slot in between as their issues land.
 let package = Package(
     name: "Tessera",
@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "tessera", targets: ["tessera"]),
         .library(name: "TesseraTensor", targets: ["TesseraTensor"]),
         .library(name: "TesseraModels", targets: ["TesseraModels"]),
+        .library(name: "TesseraDiffusion", targets: ["TesseraDiffusion"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,17 +32,20 @@ let package = Package(
         ),
         // Model files and networks: safetensors, configs, tokenizer, CLIP text encoder.
         .target(name: "TesseraModels", dependencies: ["TesseraTensor"]),
+        // Pipelines, schedulers, torch-compatible random source.
+        .target(name: "TesseraDiffusion", dependencies: ["TesseraModels"]),
 
         .executableTarget(
             name: "tessera",
-            dependencies: ["TesseraModels", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TesseraDiffusion", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "tesserad",
-            dependencies: ["TesseraModels", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TesseraDiffusion", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor"]),
         .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraModels"]),
+        .testTarget(name: "TesseraDiffusionTests", dependencies: ["TesseraDiffusion"]),
     ]
 )

@@ -36,6 +36,20 @@ extension Ops {
         return out
     }
 
+    /// `a` [N, C, ...] plus `b` [N, C] broadcast over the trailing positions (time embeddings).
+    public static func addPerSample(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.rank >= 2 && b.shape == [a.shape[0], a.shape[1]], "addPerSample: \(a.shape) + \(b.shape)")
+        let (n, c) = (a.shape[0], a.shape[1])
+        let spatial = a.count / max(n * c, 1)
+        let out = Tensor(uninitialized: a.shape)
+        for p in 0..<(n * c) {
+            let v = b.data[p]
+            let src = a.data + p * spatial, dst = out.data + p * spatial
+            for i in 0..<spatial { dst[i] = src[i] + v }
+        }
+        return out
+    }
+
     /// In-place `a += b` for equal shapes (residual connections without a new buffer).
     public static func addInPlace(_ a: Tensor, _ b: Tensor) {
         precondition(a.shape == b.shape, "addInPlace: \(a.shape) vs \(b.shape)")

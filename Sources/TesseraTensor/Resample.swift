@@ -39,4 +39,36 @@ extension Ops {
         }
         return out
     }
+
+    /// Nearest-neighbour resize to `height` x `width`, with PyTorch's index rule
+    /// (source = floor(dest * in / out), computed in float32).
+    public static func upsampleNearest(_ x: Tensor, height ho: Int, width wo: Int) -> Tensor {
+        precondition(x.rank == 4 && ho > 0 && wo > 0, "upsampleNearest expects [N,C,H,W] and a positive size")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let sy = Float(h) / Float(ho), sx = Float(w) / Float(wo)
+        let ys = (0..<ho).map { min(Int((Float($0) * sy).rounded(.down)), h - 1) }
+        let xs = (0..<wo).map { min(Int((Float($0) * sx).rounded(.down)), w - 1) }
+        let out = Tensor(uninitialized: [n, c, ho, wo])
+        for p in 0..<(n * c) {
+            let src = x.data + p * h * w, dst = out.data + p * ho * wo
+            for y in 0..<ho {
+                let line = src + ys[y] * w
+                for xx in 0..<wo { dst[y * wo + xx] = line[xs[xx]] }
+            }
+        }
+        return out
+    }
+
+    /// Zero-pads one row at the bottom and one column at the right (`F.pad(x, (0, 1, 0, 1))`).
+    public static func padRightBottom(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "padRightBottom expects [N,C,H,W]")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let out = Tensor(zeros: [n, c, h + 1, w + 1])
+        for p in 0..<(n * c) {
+            for y in 0..<h {
+                (out.data + p * (h + 1) * (w + 1) + y * (w + 1)).update(from: x.data + p * h * w + y * w, count: w)
+            }
+        }
+        return out
+    }
 }

@@ -1,0 +1,23 @@
+import TesseraTensor
+
+/// diffusers' `Upsample2D` with a conv: nearest-neighbour upsampling (2x, or to an explicit
+/// size when the matching skip connection is odd-sized), then a 3x3 conv.
+public struct Upsample2D: Sendable {
+    let conv: Conv2d
+
+    /// Loads `<prefix>.conv`.
+    public init(_ w: Weights, channels: Int, outChannels: Int? = nil) throws {
+        conv = try Conv2d(w.scoped("conv"), inChannels: channels, outChannels: outChannels ?? channels, kernel: 3, padding: 1)
+    }
+
+    /// Upsamples `x` to `size` (default twice its size) and convolves.
+    public func callAsFunction(_ x: Tensor, size: (Int, Int)? = nil, tiling: Tiling = .none) -> Tensor {
+        let up: Tensor
+        if let size, size != (2 * x.shape[2], 2 * x.shape[3]) {
+            up = Ops.upsampleNearest(x, height: size.0, width: size.1)
+        } else {
+            up = Ops.upsampleNearest2x(x)
+        }
+        return conv(up, tiling: tiling)
+    }
+}
