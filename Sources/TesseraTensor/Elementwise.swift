@@ -88,4 +88,81 @@ extension Ops {
         for i in 0..<a.count { out.data[i] = f(a.data[i], b.data[i]) }
         return out
     }
+
+    /// [N, C, H, W] to [N, H*W, C] (tokens for attention).
+    public static func channelsLast(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "channelsLast expects [N,C,H,W]")
+        let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        let out = Tensor(uninitialized: [n, hw, c])
+        for b in 0..<n { transpose(x.data + b * c * hw, rows: c, cols: hw, into: out.data + b * c * hw) }
+        return out
+    }
+
+    /// [N, H*W, C] back to [N, C, H, W].
+    public static func channelsFirst(_ x: Tensor, height: Int, width: Int) -> Tensor {
+        precondition(x.rank == 3 && x.shape[1] == height * width, "channelsFirst: \(x.shape) vs \(height)x\(width)")
+        let (n, hw, c) = (x.shape[0], x.shape[1], x.shape[2])
+        let out = Tensor(uninitialized: [n, c, height, width])
+        for b in 0..<n { transpose(x.data + b * c * hw, rows: hw, cols: c, into: out.data + b * c * hw) }
+        return out
+    }
+
+    /// Blocked transpose of a row-major `rows` x `cols` matrix.
+    static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
+        let tile = 32
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(r0 + tile, rows)
+            var c0 = 0
+            while c0 < cols {
+                let c1 = min(c0 + tile, cols)
+                for r in r0..<r1 { for c in c0..<c1 { dst[c * rows + r] = src[r * cols + c] } }
+                c0 = c1
+            }
+            r0 = r1
+        }
+    }
+
+}
+
+extension Tensor {
+    /// Batch item `index` of a [B, ...] tensor, as a [1, ...] copy.
+    public func slice(batch index: Int) -> Tensor {
+        precondition(rank >= 1 && index >= 0 && index < shape[0], "slice(batch: \(index)) of \(shape)")
+        var dims = shape
+        dims[0] = 1
+        let inner = count / shape[0]
+        let out = Tensor(uninitialized: dims)
+        out.data.update(from: data + index * inner, count: inner)
+        return out
+    }
+
+    /// Batch items stacked along a new leading dimension (all of the same shape [1, ...] or [...]).
+    public static func stack(batch parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty, "stack of nothing")
+        let item = parts[0].shape.first == 1 ? Array(parts[0].shape.dropFirst()) : parts[0].shape
+        let inner = item.reduce(1, *)
+        let out = Tensor(uninitialized: [parts.count] + item)
+        for (i, p) in parts.enumerated() {
+            precondition(p.count == inner, "stack: \(p.shape) does not match \(item)")
+            (out.data + i * inner).update(from: p.data, count: inner)
+        }
+        return out
+    }
+
+    /// Circular shift of the last two (spatial) axes, as `torch.roll(x, (dy, dx), (-2, -1))`.
+    public func rolled(dy: Int, dx: Int) -> Tensor {
+        precondition(rank >= 2, "rolled needs [..., H, W]")
+        let h = shape[rank - 2], w = shape[rank - 1]
+        let planes = count / max(h * w, 1)
+        let out = Tensor(uninitialized: shape)
+        for p in 0..<planes {
+            let src = data + p * h * w, dst = out.data + p * h * w
+            for y in 0..<h {
+                let ty = ((y + dy) % h + h) % h
+                for x in 0..<w { dst[ty * w + ((x + dx) % w + w) % w] = src[y * w + x] }
+            }
+        }
+        return out
+    }
 }

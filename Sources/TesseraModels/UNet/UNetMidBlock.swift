@@ -1,0 +1,26 @@
+import TesseraTensor
+
+/// `UNetMidBlock2DCrossAttn`: resnet, transformer, resnet at the lowest resolution.
+struct UNetMidBlock: Sendable {
+    let first, second: ResnetBlock2D
+    let attentions: [Transformer2DModel]
+
+    init(_ w: Weights, config c: UNet2DConditionConfig, channels: Int, timeChannels: Int) throws {
+        let scale = c.midBlockScaleFactor
+        first = try ResnetBlock2D(w.scoped("resnets.0"), inChannels: channels, outChannels: channels,
+                                  timeChannels: timeChannels, groups: c.normNumGroups, eps: c.normEps, outputScale: scale)
+        second = try ResnetBlock2D(w.scoped("resnets.1"), inChannels: channels, outChannels: channels,
+                                   timeChannels: timeChannels, groups: c.normNumGroups, eps: c.normEps, outputScale: scale)
+        let last = c.levels - 1
+        attentions = [try Transformer2DModel(w.scoped("attentions.0"), channels: channels, heads: c.headsPerBlock[last],
+                                             layers: c.transformerLayersPerBlock.expanded(c.levels)![last],
+                                             contextDim: c.crossAttentionDim, groups: c.normNumGroups,
+                                             linearProjection: c.useLinearProjection)]
+    }
+
+    func callAsFunction(_ x: Tensor, temb: Tensor, context: Tensor, tiling: Tiling) -> Tensor {
+        var h = first(x, timeEmbedding: temb, tiling: tiling)
+        h = attentions[0](h, context: context)
+        return second(h, timeEmbedding: temb, tiling: tiling)
+    }
+}
