@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "TesseraTensor", targets: ["TesseraTensor"]),
         .library(name: "TesseraModels", targets: ["TesseraModels"]),
         .library(name: "TesseraDiffusion", targets: ["TesseraDiffusion"]),
+        .library(name: "TesseraImage", targets: ["TesseraImage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,18 +35,21 @@ let package = Package(
         .target(name: "TesseraModels", dependencies: ["TesseraTensor"]),
         // Pipelines, schedulers, torch-compatible random source.
         .target(name: "TesseraDiffusion", dependencies: ["TesseraModels"]),
+        // Image encoding: PNG through libpng's simplified API, RGBA8 mip chains.
+        .target(name: "TesseraImage", dependencies: ["CPNG"]),
 
         .executableTarget(
             name: "tessera",
-            dependencies: ["TesseraDiffusion", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TesseraDiffusion", "TesseraImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "tesserad",
-            dependencies: ["TesseraDiffusion", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TesseraDiffusion", "TesseraImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor"]),
         .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraModels"]),
         .testTarget(name: "TesseraDiffusionTests", dependencies: ["TesseraDiffusion"]),
+        .testTarget(name: "TesseraImageTests", dependencies: ["TesseraImage"]),
     ]
 )
