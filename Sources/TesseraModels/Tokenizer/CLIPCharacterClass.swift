@@ -6,6 +6,10 @@
 /// category L (Lu, Ll, Lt, Lm, Lo) and `\p{N}` is general category N (Nd, Nl, No).
 /// Everything else, combining marks, symbols, emoji, controls and unassigned code points
 /// included, is `other`.
+///
+/// The Oniguruma in `tokenizers` 0.23 knows Unicode 16.0, while the Swift runtime may know a
+/// later version (Swift 6.3: Unicode 17.0). Scalars assigned after `referenceUnicodeVersion`
+/// are unassigned to the reference, hence `other`, whatever category Swift gives them.
 enum CLIPCharacterClass: UInt8, Sendable {
     /// Unicode `White_Space`: separates words and is dropped.
     case whitespace
@@ -15,6 +19,9 @@ enum CLIPCharacterClass: UInt8, Sendable {
     case number
     /// Anything else: runs of these form one word.
     case other
+
+    /// The Unicode version of the reference tokenizer's character tables.
+    static let referenceUnicodeVersion: Unicode.Version = (major: 16, minor: 0)
 
     /// Classes of the 128 ASCII scalars, the common case.
     private static let ascii: [CLIPCharacterClass] = (0..<128).map { classifySlow(Unicode.Scalar(UInt8($0))) }
@@ -28,13 +35,16 @@ enum CLIPCharacterClass: UInt8, Sendable {
     private static func classifySlow(_ scalar: Unicode.Scalar) -> CLIPCharacterClass {
         let properties = scalar.properties
         if properties.isWhitespace { return .whitespace }
+        let kind: CLIPCharacterClass
         switch properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
-            return .letter
+            kind = .letter
         case .decimalNumber, .letterNumber, .otherNumber:
-            return .number
+            kind = .number
         default:
             return .other
         }
+        if let age = properties.age, age > referenceUnicodeVersion { return .other }
+        return kind
     }
 }

@@ -20,11 +20,11 @@ enum CLIPPreTokenizer {
         Array(("'" + $0).unicodeScalars)
     }
 
-    /// The words of `text`, as index ranges into it, in order.
-    static func words(in text: [Unicode.Scalar]) -> [Range<Int>] {
+    /// The words of `text[range]`, as index ranges into `text`, in order.
+    static func words(in text: [Unicode.Scalar], range: Range<Int>) -> [Range<Int>] {
         var words: [Range<Int>] = []
-        let end = text.count
-        var i = 0
+        let end = range.upperBound
+        var i = range.lowerBound
         while i < end {
             let scalar = text[i]
             let kind = CLIPCharacterClass.of(scalar)
@@ -45,7 +45,7 @@ enum CLIPPreTokenizer {
             case .other:
                 break
             }
-            if scalar == "<", let literal = specialLiterals.first(where: { hasPrefix(text, at: i, $0) }) {
+            if scalar == "<", let literal = specialLiterals.first(where: { hasPrefix(text, at: i, end: end, $0) }) {
                 // GPT-2's pattern splits the literal into "<|", the letters, "|>".
                 let j = i + literal.count
                 words.append(i..<(i + 2))
@@ -54,7 +54,7 @@ enum CLIPPreTokenizer {
                 i = j
                 continue
             }
-            if scalar == "'", let contraction = contractions.first(where: { hasPrefix(text, at: i, $0) }) {
+            if scalar == "'", let contraction = contractions.first(where: { hasPrefix(text, at: i, end: end, $0) }) {
                 words.append(i..<(i + contraction.count))
                 i += contraction.count
                 continue
@@ -68,8 +68,8 @@ enum CLIPPreTokenizer {
     }
 
     @inline(__always)
-    private static func hasPrefix(_ text: [Unicode.Scalar], at start: Int, _ prefix: [Unicode.Scalar]) -> Bool {
-        guard text.count - start >= prefix.count else { return false }
+    private static func hasPrefix(_ text: [Unicode.Scalar], at start: Int, end: Int, _ prefix: [Unicode.Scalar]) -> Bool {
+        guard end - start >= prefix.count else { return false }
         for k in 0..<prefix.count where text[start + k] != prefix[k] { return false }
         return true
     }
