@@ -1,0 +1,27 @@
+import TesseraTensor
+
+/// diffusers' `UpDecoderBlock2D`: resnets, then (except in the last stage) `Upsample2D`:
+/// nearest 2x upsampling and a 3x3 conv.
+struct UpDecoderBlock2D: Sendable {
+    let resnets: [ResnetBlock2D]
+    let upsample: Conv2d?
+
+    /// Loads `resnets.<i>` and `upsamplers.0.conv` under `w`.
+    init(_ w: Weights, inChannels: Int, outChannels: Int, layers: Int, groups: Int, addUpsample: Bool) throws {
+        resnets = try (0..<layers).map {
+            try ResnetBlock2D(w.scoped("resnets.\($0)"), inChannels: $0 == 0 ? inChannels : outChannels,
+                              outChannels: outChannels, timeChannels: nil, groups: groups, eps: 1e-6)
+        }
+        upsample = addUpsample
+            ? try Conv2d(w.scoped("upsamplers.0.conv"), inChannels: outChannels, outChannels: outChannels,
+                         kernel: 3, padding: 1)
+            : nil
+    }
+
+    func callAsFunction(_ x: Tensor, tiling: Tiling) -> Tensor {
+        var h = x
+        for resnet in resnets { h = resnet(h, tiling: tiling) }
+        if let upsample { h = upsample(Ops.upsampleNearest2x(h), tiling: tiling) }
+        return h
+    }
+}
