@@ -107,6 +107,20 @@ extension Ops {
         return out
     }
 
+    /// Channels `start ..< start + count` of [N, C, ...] (`torch.chunk` along dim 1).
+    public static func sliceChannels(_ x: Tensor, start: Int, count: Int) -> Tensor {
+        precondition(x.rank >= 2 && start >= 0 && start + count <= x.shape[1], "sliceChannels \(start)+\(count) of \(x.shape)")
+        let (n, c) = (x.shape[0], x.shape[1])
+        let inner = x.count / max(n * c, 1)
+        var shape = x.shape
+        shape[1] = count
+        let out = Tensor(uninitialized: shape)
+        for b in 0..<n {
+            (out.data + b * count * inner).update(from: x.data + (b * c + start) * inner, count: count * inner)
+        }
+        return out
+    }
+
     /// Blocked transpose of a row-major `rows` x `cols` matrix.
     static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
         let tile = 32

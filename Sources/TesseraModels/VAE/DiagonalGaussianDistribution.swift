@@ -13,8 +13,8 @@ public struct DiagonalGaussianDistribution: Sendable {
     public init(parameters: Tensor) {
         precondition(parameters.rank == 4 && parameters.shape[1] % 2 == 0, "parameters must be [N, 2C, h, w], got \(parameters.shape)")
         let c = parameters.shape[1] / 2
-        mean = VAETensorOps.channels(parameters, start: 0, count: c)
-        logVariance = Ops.clamp(VAETensorOps.channels(parameters, start: c, count: c), min: -30, max: 20)
+        mean = Ops.sliceChannels(parameters, start: 0, count: c)
+        logVariance = Ops.clamp(Ops.sliceChannels(parameters, start: c, count: c), min: -30, max: 20)
     }
 
     /// The standard deviation, `exp(0.5 * logvar)` (computed on each call).

@@ -23,7 +23,7 @@ struct DownEncoderBlock2D: Sendable {
     func callAsFunction(_ x: Tensor, tiling: Tiling) -> Tensor {
         var h = x
         for resnet in resnets { h = resnet(h, tiling: tiling) }
-        if let downsample { h = downsample(VAETensorOps.padBottomRight(h)) }
+        if let downsample { h = downsample(Ops.padRightBottom(h)) }
         return h
     }
 }

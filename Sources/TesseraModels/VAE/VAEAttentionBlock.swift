@@ -39,11 +39,11 @@ struct VAEAttentionBlock: Sendable {
     /// `x` [N, C, H, W] plus attention over its H*W positions.
     func callAsFunction(_ x: Tensor) -> Tensor {
         let (h, w) = (x.shape[2], x.shape[3])
-        let tokens = VAETensorOps.tokens(fromImage: norm(x))
+        let tokens = Ops.channelsLast(norm(x))
         let attended = Ops.attention(q: Ops.linear(tokens, weight: q.weight, bias: q.bias),
                                      k: Ops.linear(tokens, weight: k.weight, bias: k.bias),
                                      v: Ops.linear(tokens, weight: v.weight, bias: v.bias), heads: 1)
-        let y = VAETensorOps.image(fromTokens: Ops.linear(attended, weight: out.weight, bias: out.bias),
+        let y = Ops.channelsFirst(Ops.linear(attended, weight: out.weight, bias: out.bias),
                                    height: h, width: w)
         Ops.addInPlace(y, x)
         return y
