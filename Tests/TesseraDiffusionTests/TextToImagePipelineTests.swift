@@ -1,0 +1,134 @@
+import Foundation
+import XCTest
+@testable import TesseraDiffusion
+
+/// End-to-end parity with diffusers' StableDiffusionPipeline on the tiny committed models.
+final class TextToImagePipelineTests: XCTestCase {
+    struct Case: Decodable {
+        let name: String, prompt: String, negative: String?
+        let guidance: Float, steps: Int, seed: UInt64, tiling: String, height: Int, width: Int
+    }
+
+    func maxAbsError(_ a: Tensor, _ b: Tensor) -> Float {
+        XCTAssertEqual(a.shape, b.shape)
+        guard a.shape == b.shape else { return .infinity }
+        var m: Float = 0
+        for i in 0..<a.count { m = max(m, abs(a.data[i] - b.data[i])) }
+        return m
+    }
+
+    func runCases(_ name: String) throws {
+        let folder = Fixtures.url("pipelines/\(name)")
+        let pipeline = TextToImagePipeline(model: try DiffusionModel(folder: folder))
+        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: folder.appendingPathComponent("reference_e2e.json")))
+        let ref = try SafeTensorsFile(url: folder.appendingPathComponent("reference_e2e.safetensors"))
+        XCTAssertEqual(cases.count, 3)
+        for c in cases {
+            let p = GenerationParameters(prompt: c.prompt, negativePrompt: c.negative, seed: c.seed, steps: c.steps,
+                                         width: c.width, height: c.height, guidance: c.guidance,
+                                         tiling: Tiling(name: c.tiling)!)
+            let result = try pipeline.generate(p)
+            XCTAssertEqual(result.stepsRun, c.steps)
+            let expectedLatents = try ref.tensor("\(c.name).latents")
+            let err = maxAbsError(result.latents, expectedLatents)
+            XCTAssertLessThanOrEqual(err, 1e-4, "\(name)/\(c.name): latent error \(err)")
+
+            let rgba = try ImageConversion.rgba8(fromDecoded: result.image)[0]
+            let pixels = try ref.tensor("\(c.name).pixels")  // [1, H, W, 3]
+            var within = 0, total = 0, exact = 0
+            for i in 0..<(c.width * c.height) {
+                for ch in 0..<3 {
+                    let d = abs(Float(rgba[i * 4 + ch]) - pixels.data[i * 3 + ch])
+                    if d <= 1 { within += 1 }
+                    if d == 0 { exact += 1 }
+                    total += 1
+                }
+            }
+            XCTAssertGreaterThanOrEqual(Double(within) / Double(total), 0.999, "\(name)/\(c.name): \(within)/\(total) channels within 1/255")
+            // The image must not be flat, or the comparison proves little.
+            XCTAssertGreaterThan(Set(rgba).count, 20)
+        }
+    }
+
+    func testSD1EulerTrailingMatchesDiffusers() throws { try runCases("sd1_tiny") }
+
+    func testSD2LCMWithGuidanceEmbeddingMatchesDiffusers() throws { try runCases("sd2_tiny") }
+
+    func testCallbackSeesEveryStepAndCanCancel() throws {
+        let pipeline = TextToImagePipeline(model: try DiffusionModel(folder: Fixtures.url("pipelines/sd1_tiny")))
+        var seen: [Int] = []
+        var previewShape: [Int] = []
+        let p = GenerationParameters(prompt: "bark", seed: 3, steps: 3, width: 32, height: 32)
+        _ = try pipeline.generate(p) { progress in
+            seen.append(progress.stepIndex)
+            previewShape = progress.preview().shape
+            return .proceed
+        }
+        XCTAssertEqual(seen, [0, 1, 2])
+        XCTAssertEqual(previewShape, [1, 3, 16, 16])  // linear preview at latent resolution
+        XCTAssertThrowsError(try pipeline.generate(p) { $0.stepIndex == 1 ? .cancel : .proceed }) {
+            XCTAssertEqual($0 as? GenerationError, .cancelled(afterSteps: 2))
+        }
+    }
+
+    func testInvalidParametersAreRejectedBeforeWork() throws {
+        let pipeline = TextToImagePipeline(model: try DiffusionModel(folder: Fixtures.url("pipelines/sd1_tiny")))
+        for p in [GenerationParameters(prompt: "x", width: 30, height: 32),
+                  GenerationParameters(prompt: "x", steps: 0, width: 32, height: 32),
+                  GenerationParameters(prompt: "x", width: 32, height: 32, guidance: .nan)] {
+            XCTAssertThrowsError(try pipeline.generate(p)) { XCTAssertTrue($0 is GenerationError) }
+        }
+    }
+
+    /// Rolling the initial noise by a multiple of the UNet's downsampling factor rolls the
+    /// final latents by the same amount, and the decoded image by the decoder's factor.
+    func testTilingIsARealProperty() throws {
+        let model = try DiffusionModel(folder: Fixtures.url("pipelines/sd1_tiny"))
+        let pipeline = TextToImagePipeline(model: model)
+        let context = try pipeline.prompts.encode("seamless moss").embedding
+        let factor = 1 << (model.unet.config.levels - 1)
+        func run(_ noise: Tensor) throws -> Tensor {
+            var scheduler = try SchedulerFactory.make(config: model.schedulerConfig)
+            try scheduler.configure(stepCount: 2)
+            var random = TorchRandomSource(seed: 0)
+            var x = Ops.affine(noise, scale: scheduler.initNoiseSigma)
+            for (i, t) in scheduler.timesteps.enumerated() {
+                let eps = model.unet(scheduler.scaleModelInput(x, stepIndex: i), timesteps: [t], context: context, tiling: .xy)
+                x = scheduler.step(modelOutput: eps, stepIndex: i, sample: x, random: &random).prevSample
+            }
+            return x
+        }
+        var random = TorchRandomSource(seed: 5)
+        let noise = random.normal(shape: [1, 4, 16, 16])
+        let base = try run(noise)
+        let rolled = try run(noise.rolled(dy: factor, dx: 2 * factor))
+        XCTAssertLessThanOrEqual(maxAbsError(rolled, base.rolled(dy: factor, dx: 2 * factor)), 1e-4)
+        let scale = model.autoencoder.spatialScale
+        let image = try pipeline.decode(base, tiling: .xy)
+        let rolledImage = try pipeline.decode(base.rolled(dy: 3, dx: 5), tiling: .xy)
+        XCTAssertLessThanOrEqual(maxAbsError(rolledImage, image.rolled(dy: 3 * scale, dx: 5 * scale)), 1e-4)
+    }
+
+    func testBrokenModelFoldersNameWhatIsMissing() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("model-broken-\(UUID())")
+        defer { try? fm.removeItem(at: dir) }
+        try fm.copyItem(at: Fixtures.url("pipelines/sd1_tiny").resolvingSymlinksInPath(), to: dir)
+        // copyItem keeps relative symlinks; point them at the fixtures explicitly.
+        for (name, target) in [("text_encoder", "text_encoder/quick_gelu"), ("vae", "pipelines/vae_kl_tiny")] {
+            try? fm.removeItem(at: dir.appendingPathComponent(name))
+            try fm.createSymbolicLink(at: dir.appendingPathComponent(name), withDestinationURL: Fixtures.url(target))
+        }
+        for file in ["vocab.json", "merges.txt"] {
+            try? fm.removeItem(at: dir.appendingPathComponent("tokenizer/\(file)"))
+            try fm.copyItem(at: Fixtures.url("tokenizer/clip/\(file)"), to: dir.appendingPathComponent("tokenizer/\(file)"))
+        }
+        XCTAssertNoThrow(try DiffusionModel(folder: dir))
+        try fm.removeItem(at: dir.appendingPathComponent("scheduler/scheduler_config.json"))
+        XCTAssertThrowsError(try DiffusionModel(folder: dir)) { XCTAssertTrue("\($0)".contains("scheduler_config.json"), "\($0)") }
+        try fm.removeItem(at: dir.appendingPathComponent("unet/config.json"))
+        XCTAssertThrowsError(try DiffusionModel(folder: dir)) { XCTAssertTrue("\($0)".contains("unet/config.json"), "\($0)") }
+        try fm.removeItem(at: dir.appendingPathComponent("model_index.json"))
+        XCTAssertThrowsError(try DiffusionModel(folder: dir)) { XCTAssertTrue("\($0)".contains("model_index.json"), "\($0)") }
+    }
+}
