@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "TesseraModels", targets: ["TesseraModels"]),
         .library(name: "TesseraDiffusion", targets: ["TesseraDiffusion"]),
         .library(name: "TesseraImage", targets: ["TesseraImage"]),
+        .library(name: "TesseraWire", targets: ["TesseraWire"]),
+        .library(name: "TesseraZMQ", targets: ["TesseraZMQ"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +39,10 @@ let package = Package(
         .target(name: "TesseraDiffusion", dependencies: ["TesseraModels"]),
         // Image encoding: PNG through libpng's simplified API, RGBA8 mip chains.
         .target(name: "TesseraImage", dependencies: ["CPNG"]),
+        // Protocol messages and codec: pure, no I/O.
+        .target(name: "TesseraWire"),
+        // Swift wrapper over libzmq: sockets, multipart messages, poll.
+        .target(name: "TesseraZMQ", dependencies: ["CZeroMQ"]),
 
         .executableTarget(
             name: "tessera",
@@ -51,5 +57,7 @@ let package = Package(
         .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraModels"]),
         .testTarget(name: "TesseraDiffusionTests", dependencies: ["TesseraDiffusion"]),
         .testTarget(name: "TesseraImageTests", dependencies: ["TesseraImage"]),
+        .testTarget(name: "TesseraWireTests", dependencies: ["TesseraWire"]),
+        .testTarget(name: "TesseraZMQTests", dependencies: ["TesseraZMQ"]),
     ]
 )

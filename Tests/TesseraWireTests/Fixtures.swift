@@ -1,0 +1,14 @@
+import Foundation
+
+/// Locates committed fixtures under `Tests/Fixtures`, independent of the working directory.
+enum Fixtures {
+    static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    /// The repository root (for protocol/ vectors).
+    static let repository: URL = root.deletingLastPathComponent().deletingLastPathComponent()
+
+    static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
+}
