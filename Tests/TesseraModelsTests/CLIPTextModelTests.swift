@@ -121,3 +121,22 @@ final class CLIPTextModelTests: XCTestCase {
         XCTAssertTrue(c.hasProjection)
     }
 }
+
+extension CLIPTextModelTests {
+    /// transformers 5 writes CLIPTextModel tensors without the `text_model.` prefix.
+    func testLoadsUnprefixedTensorNames() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("clip-unprefixed-\(UUID())")
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        let src = Fixtures.url("text_encoder/quick_gelu")
+        try fm.copyItem(at: src.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+        let full = try SafeTensorsFile(url: src.appendingPathComponent("model.safetensors"))
+        var tensors: [String: Tensor] = [:]
+        for n in full.names { tensors[String(n.dropFirst("text_model.".count))] = try full.tensor(n) }
+        try SafeTensorsWriter.write(tensors, to: dir.appendingPathComponent("model.safetensors"))
+        let a = try CLIPTextModel(folder: dir).encode([[49406, 320, 49407]]).lastHiddenState
+        let b = try CLIPTextModel(folder: src).encode([[49406, 320, 49407]]).lastHiddenState
+        XCTAssertEqual(a.scalars, b.scalars)
+    }
+}

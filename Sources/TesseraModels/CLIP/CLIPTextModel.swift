@@ -38,7 +38,11 @@ public final class CLIPTextModel: @unchecked Sendable {
         guard let act = Activation(huggingFaceName: config.hiddenAct) else {
             throw ModelError.unsupported(path: configPath, what: "hidden_act '\(config.hiddenAct)'")
         }
-        let root = Weights(archive, prefix: "text_model")
+        // transformers 5 saves CLIPTextModel without the "text_model." prefix; published
+        // checkpoints (and the projection variant) have it.
+        let prefixed = archive.contains("text_model.embeddings.token_embedding.weight")
+            || !archive.contains("embeddings.token_embedding.weight")
+        let root = Weights(archive, prefix: prefixed ? "text_model" : "")
         tokenEmbedding = try Embedding(root.scoped("embeddings.token_embedding"), count: config.vocabSize, dim: config.hiddenSize)
         positionEmbedding = try Embedding(root.scoped("embeddings.position_embedding"),
                                           count: config.maxPositionEmbeddings, dim: config.hiddenSize)
