@@ -17,8 +17,15 @@ public enum Activation: String, Sendable, Codable {
     /// Identity.
     case identity
 
-    /// Applies the activation to `n` floats in place.
+    /// Applies the activation to `n` floats in place, using every core for large buffers.
     public func apply(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+        if self == .identity { return }
+        Parallel.forEach(n, costPerItem: 8) { range in
+            applySerial(p + range.lowerBound, count: range.count)
+        }
+    }
+
+    func applySerial(_ p: UnsafeMutablePointer<Float>, count n: Int) {
         switch self {
         case .identity: return
         case .silu: for i in 0..<n { let x = p[i]; p[i] = x / (1 + expf(-x)) }
@@ -63,7 +70,8 @@ extension Ops {
     /// Elementwise clamp to [lower, upper].
     public static func clamp(_ x: Tensor, min lower: Float, max upper: Float) -> Tensor {
         let out = Tensor(uninitialized: x.shape)
-        for i in 0..<x.count { out.data[i] = Swift.min(Swift.max(x.data[i], lower), upper) }
+        let src = x.data, dst = out.data
+        Parallel.forEach(x.count) { r in for i in r { dst[i] = Swift.min(Swift.max(src[i], lower), upper) } }
         return out
     }
 }

@@ -18,7 +18,8 @@ extension Ops {
     /// `a * s + t` for scalars.
     public static func affine(_ a: Tensor, scale s: Float, shift t: Float = 0) -> Tensor {
         let out = Tensor(uninitialized: a.shape)
-        for i in 0..<a.count { out.data[i] = a.data[i] * s + t }
+        let src = a.data, dst = out.data
+        Parallel.forEach(a.count) { r in for i in r { dst[i] = src[i] * s + t } }
         return out
     }
 
@@ -28,10 +29,12 @@ extension Ops {
         let (n, c) = (a.shape[0], a.shape[1])
         let spatial = a.count / max(n * c, 1)
         let out = Tensor(uninitialized: a.shape)
-        for p in 0..<(n * c) {
-            let v = b.data[p % c]
-            let src = a.data + p * spatial, dst = out.data + p * spatial
-            for i in 0..<spatial { dst[i] = src[i] + v }
+        Parallel.forEach(n * c, costPerItem: spatial) { planes in
+            for p in planes {
+                let v = b.data[p % c]
+                let src = a.data + p * spatial, dst = out.data + p * spatial
+                for i in 0..<spatial { dst[i] = src[i] + v }
+            }
         }
         return out
     }
@@ -42,10 +45,12 @@ extension Ops {
         let (n, c) = (a.shape[0], a.shape[1])
         let spatial = a.count / max(n * c, 1)
         let out = Tensor(uninitialized: a.shape)
-        for p in 0..<(n * c) {
-            let v = b.data[p]
-            let src = a.data + p * spatial, dst = out.data + p * spatial
-            for i in 0..<spatial { dst[i] = src[i] + v }
+        Parallel.forEach(n * c, costPerItem: spatial) { planes in
+            for p in planes {
+                let v = b.data[p]
+                let src = a.data + p * spatial, dst = out.data + p * spatial
+                for i in 0..<spatial { dst[i] = src[i] + v }
+            }
         }
         return out
     }
@@ -53,7 +58,8 @@ extension Ops {
     /// In-place `a += b` for equal shapes (residual connections without a new buffer).
     public static func addInPlace(_ a: Tensor, _ b: Tensor) {
         precondition(a.shape == b.shape, "addInPlace: \(a.shape) vs \(b.shape)")
-        for i in 0..<a.count { a.data[i] += b.data[i] }
+        let dst = a.data, src = b.data
+        Parallel.forEach(a.count) { r in for i in r { dst[i] += src[i] } }
     }
 
     /// Concatenation along dimension 1 (channels for NCHW, sequence for [B, L, D]).
@@ -85,7 +91,8 @@ extension Ops {
     private static func binary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
         precondition(a.shape == b.shape, "elementwise shapes differ: \(a.shape) vs \(b.shape)")
         let out = Tensor(uninitialized: a.shape)
-        for i in 0..<a.count { out.data[i] = f(a.data[i], b.data[i]) }
+        let x = a.data, y = b.data, dst = out.data
+        Parallel.forEach(a.count) { r in for i in r { dst[i] = f(x[i], y[i]) } }
         return out
     }
 
@@ -124,16 +131,17 @@ extension Ops {
     /// Blocked transpose of a row-major `rows` x `cols` matrix.
     static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
         let tile = 32
-        var r0 = 0
-        while r0 < rows {
-            let r1 = min(r0 + tile, rows)
-            var c0 = 0
-            while c0 < cols {
-                let c1 = min(c0 + tile, cols)
-                for r in r0..<r1 { for c in c0..<c1 { dst[c * rows + r] = src[r * cols + c] } }
-                c0 = c1
+        let bands = (rows + tile - 1) / tile
+        Parallel.forEach(bands, costPerItem: tile * cols) { range in
+            for band in range {
+                let r0 = band * tile, r1 = min(r0 + tile, rows)
+                var c0 = 0
+                while c0 < cols {
+                    let c1 = min(c0 + tile, cols)
+                    for r in r0..<r1 { for c in c0..<c1 { dst[c * rows + r] = src[r * cols + c] } }
+                    c0 = c1
+                }
             }
-            r0 = r1
         }
     }
 

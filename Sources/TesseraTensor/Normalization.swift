@@ -13,8 +13,9 @@ extension Ops {
         let cpg = c / groups
         let groupSize = cpg * spatial
         let out = Tensor(uninitialized: x.shape)
-        for b in 0..<n {
-            for g in 0..<groups {
+        Parallel.forEach(n * groups, costPerItem: groupSize * 4) { items in
+            for item in items {
+                let (b, g) = (item / groups, item % groups)
                 let base = (b * c + g * cpg) * spatial
                 let (mean, invStd) = moments(x.data + base, count: groupSize, eps: eps)
                 for ch in 0..<cpg {
@@ -24,7 +25,7 @@ extension Ops {
                     let src = x.data + base + ch * spatial
                     let dst = out.data + base + ch * spatial
                     for i in 0..<spatial { dst[i] = src[i] * scale + shift }
-                    activation.apply(dst, count: spatial)
+                    activation.applySerial(dst, count: spatial)
                 }
             }
         }
@@ -36,12 +37,14 @@ extension Ops {
         let d = x.shape.last ?? 1
         let rows = x.count / max(d, 1)
         let out = Tensor(uninitialized: x.shape)
-        for r in 0..<rows {
-            let src = x.data + r * d
-            let dst = out.data + r * d
-            let (mean, invStd) = moments(src, count: d, eps: eps)
-            for i in 0..<d {
-                dst[i] = (src[i] - mean) * invStd * (weight?.data[i] ?? 1) + (bias?.data[i] ?? 0)
+        Parallel.forEach(rows, costPerItem: d * 4) { range in
+            for r in range {
+                let src = x.data + r * d
+                let dst = out.data + r * d
+                let (mean, invStd) = moments(src, count: d, eps: eps)
+                for i in 0..<d {
+                    dst[i] = (src[i] - mean) * invStd * (weight?.data[i] ?? 1) + (bias?.data[i] ?? 0)
+                }
             }
         }
         return out

@@ -5,7 +5,11 @@ import COpenBLAS
 public struct OpenBLASBackend: ComputeBackend {
     public let name = "openblas-fp32"
 
-    public init() {}
+    /// Floats per im2col band; the default (8 MB) keeps the column buffer near cache size.
+    public let columnBudget: Int
+
+    /// A backend whose im2col bands hold at most `columnBudget` floats.
+    public init(columnBudget: Int = 1 << 21) { self.columnBudget = max(1, columnBudget) }
 
     public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions) -> Tensor {
         precondition(x.rank == 4 && weight.rank == 4, "conv2d expects x [N,C,H,W] and weight [O,C,kh,kw], got \(x.shape), \(weight.shape)")
@@ -19,25 +23,36 @@ public struct OpenBLASBackend: ComputeBackend {
         let pixels = ho * wo
         let kdim = c * kh * kw
         let direct = kh == 1 && kw == 1 && o.stride == (1, 1) && o.padding == (0, 0)
-        let col = direct ? nil : Tensor(uninitialized: [kdim, pixels])
+        // im2col a band of output rows at a time so the column buffer stays near cache size
+        // instead of growing to hundreds of MB on large images.
+        let rowsPerBand = direct ? ho : max(1, min(ho, columnBudget / max(kdim * wo, 1)))
+        let col = direct ? nil : Tensor(uninitialized: [kdim, rowsPerBand * wo])
         for b in 0..<n {
             let src = x.data + b * c * h * w
             let dst = out.data + b * oc * pixels
-            let rhs: UnsafePointer<Float>
-            if let col {
-                Im2col.fill(col.data, src: src, channels: c, height: h, width: w,
-                            kh: kh, kw: kw, outH: ho, outW: wo, options: o)
-                rhs = UnsafePointer(col.data)
-            } else {
-                rhs = UnsafePointer(src)
-            }
             if let bias {
                 for ch in 0..<oc { (dst + ch * pixels).update(repeating: bias.data[ch], count: pixels) }
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                        Int32(oc), Int32(pixels), Int32(kdim),
-                        1, weight.data, Int32(kdim), rhs, Int32(pixels),
-                        bias == nil ? 0 : 1, dst, Int32(pixels))
+            var r0 = 0
+            while r0 < ho {
+                let rows = min(rowsPerBand, ho - r0)
+                let rhs: UnsafePointer<Float>
+                let ldb: Int
+                if let col {
+                    Im2col.fill(col.data, src: src, channels: c, height: h, width: w, kh: kh, kw: kw,
+                                outRows: r0..<(r0 + rows), outW: wo, options: o)
+                    rhs = UnsafePointer(col.data)
+                    ldb = rows * wo
+                } else {
+                    rhs = UnsafePointer(src)
+                    ldb = pixels
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                            Int32(oc), Int32(rows * wo), Int32(kdim),
+                            1, weight.data, Int32(kdim), rhs, Int32(ldb),
+                            bias == nil ? 0 : 1, dst + r0 * wo, Int32(pixels))
+                r0 += rows
+            }
         }
         return out
     }
@@ -116,11 +131,12 @@ public struct OpenBLASBackend: ComputeBackend {
 
 /// Unfolds image patches into columns so a convolution becomes one GEMM.
 enum Im2col {
-    /// Writes `[C*kh*kw, outH*outW]` columns for one image. Padding follows `options`
-    /// per axis; circular padding wraps indices modulo the input size.
+    /// Writes `[C*kh*kw, rows*outW]` columns for output rows `outRows` of one image.
+    /// Padding follows `options` per axis; circular padding wraps indices modulo the size.
     static func fill(_ col: UnsafeMutablePointer<Float>, src: UnsafePointer<Float>,
                      channels c: Int, height h: Int, width w: Int, kh: Int, kw: Int,
-                     outH ho: Int, outW wo: Int, options o: Conv2dOptions) {
+                     outRows: Range<Int>, outW wo: Int, options o: Conv2dOptions) {
+        let ho = outRows.count
         // Source column for each (kx, ox), -1 where it reads padding zeros.
         var xIndex = [Int](repeating: -1, count: kw * wo)
         for kx in 0..<kw {
@@ -132,34 +148,48 @@ enum Im2col {
         }
         var yIndex = [Int](repeating: -1, count: kh * ho)
         for ky in 0..<kh {
-            for oy in 0..<ho {
+            for (r, oy) in outRows.enumerated() {
                 var iy = oy * o.stride.0 - o.padding.0 + ky
                 if o.paddingModeY == .circular { iy = ((iy % h) + h) % h }
-                yIndex[ky * ho + oy] = (iy >= 0 && iy < h) ? iy : -1
+                yIndex[ky * ho + r] = (iy >= 0 && iy < h) ? iy : -1
             }
         }
+        // Interior columns of a stride-1 row read a contiguous run, copied in one go.
+        let contiguous = o.stride.1 == 1
         xIndex.withUnsafeBufferPointer { xi in
             yIndex.withUnsafeBufferPointer { yi in
-                var row = col
-                for ch in 0..<c {
-                    let plane = src + ch * h * w
-                    for ky in 0..<kh {
-                        for kx in 0..<kw {
-                            let xmap = xi.baseAddress! + kx * wo
-                            for oy in 0..<ho {
-                                let iy = yi[ky * ho + oy]
-                                let dst = row + oy * wo
-                                if iy < 0 {
-                                    dst.update(repeating: 0, count: wo)
-                                    continue
+                let xBase = xi.baseAddress!, yBase = yi.baseAddress!
+                Parallel.forEach(c, costPerItem: kh * kw * ho * wo) { channels in
+                    for ch in channels {
+                        let plane = src + ch * h * w
+                        var row = col + ch * kh * kw * ho * wo
+                        for ky in 0..<kh {
+                            for kx in 0..<kw {
+                                let xmap = xBase + kx * wo
+                                // First and last output columns whose source is in range without wrapping.
+                                var lo = 0, hi = wo
+                                if contiguous {
+                                    while lo < wo && (xmap[lo] < 0 || xmap[lo] != lo - o.padding.1 + kx) { lo += 1 }
+                                    while hi > lo && (xmap[hi - 1] < 0 || xmap[hi - 1] != hi - 1 - o.padding.1 + kx) { hi -= 1 }
                                 }
-                                let line = plane + iy * w
-                                for ox in 0..<wo {
-                                    let ix = xmap[ox]
-                                    dst[ox] = ix >= 0 ? line[ix] : 0
+                                for r in 0..<ho {
+                                    let iy = yBase[ky * ho + r]
+                                    let dst = row + r * wo
+                                    if iy < 0 {
+                                        dst.update(repeating: 0, count: wo)
+                                        continue
+                                    }
+                                    let line = plane + iy * w
+                                    if contiguous && hi > lo {
+                                        for ox in 0..<lo { let ix = xmap[ox]; dst[ox] = ix >= 0 ? line[ix] : 0 }
+                                        (dst + lo).update(from: line + (lo - o.padding.1 + kx), count: hi - lo)
+                                        for ox in hi..<wo { let ix = xmap[ox]; dst[ox] = ix >= 0 ? line[ix] : 0 }
+                                    } else {
+                                        for ox in 0..<wo { let ix = xmap[ox]; dst[ox] = ix >= 0 ? line[ix] : 0 }
+                                    }
                                 }
+                                row += ho * wo
                             }
-                            row += ho * wo
                         }
                     }
                 }

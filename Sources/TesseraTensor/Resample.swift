@@ -5,17 +5,19 @@ extension Ops {
         precondition(x.rank == 4, "upsampleNearest2x expects [N,C,H,W], got \(x.shape)")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let out = Tensor(uninitialized: [n, c, 2 * h, 2 * w])
-        for p in 0..<(n * c) {
-            let src = x.data + p * h * w
-            let dst = out.data + p * 4 * h * w
-            for y in 0..<h {
-                let row = dst + 2 * y * 2 * w
-                for xx in 0..<w {
-                    let v = src[y * w + xx]
-                    row[2 * xx] = v
-                    row[2 * xx + 1] = v
+        Parallel.forEach(n * c, costPerItem: 4 * h * w) { planes in
+            for p in planes {
+                let src = x.data + p * h * w
+                let dst = out.data + p * 4 * h * w
+                for y in 0..<h {
+                    let row = dst + 2 * y * 2 * w
+                    for xx in 0..<w {
+                        let v = src[y * w + xx]
+                        row[2 * xx] = v
+                        row[2 * xx + 1] = v
+                    }
+                    (row + 2 * w).update(from: row, count: 2 * w)
                 }
-                (row + 2 * w).update(from: row, count: 2 * w)
             }
         }
         return out

@@ -5,7 +5,11 @@ enum Softmax {
     /// In-place softmax of each of `rows` rows of `cols` floats. Rows that are all
     /// `-inf` (fully masked) become zeros rather than NaN.
     static func rows(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        for r in 0..<rows {
+        Parallel.forEach(rows, costPerItem: cols * 4) { range in rowsSerial(p, rows: range, cols: cols) }
+    }
+
+    static func rowsSerial(_ p: UnsafeMutablePointer<Float>, rows: Range<Int>, cols: Int) {
+        for r in rows {
             let row = p + r * cols
             var m = -Float.infinity
             for j in 0..<cols { m = max(m, row[j]) }

@@ -200,3 +200,18 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertGreaterThan(rejected, 0)
     }
 }
+
+extension SafeTensorsTests {
+    /// The fast half-precision decoder agrees with the standard library on all 65536 inputs.
+    func testHalfToFloatIsExactForEveryBitPattern() {
+        for bits in 0...UInt16.max {
+            let expected = Float(Float16(bitPattern: bits))
+            let got = SafeTensorsFile.halfToFloat(bits)
+            if expected.isNaN {
+                XCTAssertTrue(got.isNaN, "bits \(bits)")
+            } else {
+                XCTAssertEqual(got.bitPattern, expected.bitPattern, "bits \(bits)")
+            }
+        }
+    }
+}

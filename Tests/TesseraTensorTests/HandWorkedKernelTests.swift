@@ -112,3 +112,55 @@ final class HandWorkedKernelTests: XCTestCase {
         XCTAssertEqual(Ops.matmul(a, b.reshaped([2, 1, 2]), transposeB: true).scalars, [3, 6])
     }
 }
+
+extension HandWorkedKernelTests {
+    /// Naive direct convolution, the reference for shapes too large for committed fixtures.
+    func naiveConv(_ x: Tensor, _ w: Tensor, _ o: Conv2dOptions) -> Tensor {
+        let (c, h, wd) = (x.shape[1], x.shape[2], x.shape[3])
+        let (oc, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        let (ho, wo) = o.outputSize(height: h, width: wd, kh: kh, kw: kw)
+        let out = Tensor(zeros: [1, oc, ho, wo])
+        for m in 0..<oc { for oy in 0..<ho { for ox in 0..<wo {
+            var acc: Double = 0
+            for ch in 0..<c { for ky in 0..<kh { for kx in 0..<kw {
+                var iy = oy * o.stride.0 - o.padding.0 + ky, ix = ox * o.stride.1 - o.padding.1 + kx
+                if o.paddingModeY == .circular { iy = (iy % h + h) % h }
+                if o.paddingModeX == .circular { ix = (ix % wd + wd) % wd }
+                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                acc += Double(x[0, ch, iy, ix]) * Double(w[m, ch, ky, kx])
+            } } }
+            out[0, m, oy, ox] = Float(acc)
+        } } }
+        return out
+    }
+
+    /// Large enough that im2col runs in several row bands (and in parallel over channels).
+    func testBandedConvMatchesNaiveReference() {
+        var state: UInt32 = 7
+        func next() -> Float { state = state &* 1664525 &+ 1013904223; return Float(Int32(bitPattern: state)) / Float(Int32.max) }
+        let x = Tensor(shape: [1, 6, 21, 17], values: (0..<(6 * 21 * 17)).map { _ in next() })
+        let w = Tensor(shape: [3, 6, 3, 3], values: (0..<(3 * 6 * 9)).map { _ in next() * 0.1 })
+        let backend = OpenBLASBackend(columnBudget: 6 * 9 * 17 * 4)  // four output rows per band
+        for o in [Conv2dOptions(padding: (1, 1)), Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular),
+                  Conv2dOptions(stride: (2, 2), padding: (1, 1), paddingModeX: .circular)] {
+            let got = backend.conv2d(x, weight: w, bias: nil, options: o)
+            let ref = naiveConv(x, w, o)
+            XCTAssertEqual(got.shape, ref.shape)
+            var worst: Float = 0
+            for i in 0..<got.count { worst = max(worst, abs(got.data[i] - ref.data[i])) }
+            XCTAssertLessThan(worst, 1e-4, "\(o)")
+        }
+    }
+}
+
+extension HandWorkedKernelTests {
+    func testParallelForEachCoversEveryIndexOnce() {
+        for count in [0, 1, 7, Parallel.grain - 1, Parallel.grain * 3 + 5] {
+            let hits = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
+            hits.initialize(repeating: 0, count: max(count, 1))
+            defer { hits.deallocate() }
+            Parallel.forEach(count) { r in for i in r { hits[i] += 1 } }
+            XCTAssertTrue((0..<count).allSatisfy { hits[$0] == 1 }, "count \(count)")
+        }
+    }
+}

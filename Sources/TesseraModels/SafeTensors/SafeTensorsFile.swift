@@ -103,13 +103,18 @@ public final class SafeTensorsFile: @unchecked Sendable {
         case .f32:
             UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: count * 4)
         case .f16:
-            for i in 0..<count {
-                dst[i] = Float(Float16(bitPattern: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+            // Bit-level conversion: the generic Float16 -> Float path is a libgcc call per element.
+            Parallel.forEach(count) { range in
+                for i in range {
+                    dst[i] = Self.halfToFloat(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                }
             }
         case .bf16:
-            for i in 0..<count {
-                let bits = UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16
-                dst[i] = Float(bitPattern: bits)
+            Parallel.forEach(count) { range in
+                for i in range {
+                    let bits = UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16
+                    dst[i] = Float(bitPattern: bits)
+                }
             }
         case .f64:
             for i in 0..<count { dst[i] = Float(src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
@@ -117,6 +122,21 @@ public final class SafeTensorsFile: @unchecked Sendable {
             throw ModelError.unsupportedDType(path: url.path, tensor: name, dtype: e.dtype.rawValue)
         }
         return out
+    }
+
+    /// IEEE half to single precision, exact for every input (subnormals, infinities, NaN payloads).
+    @inline(__always)
+    static func halfToFloat(_ h: UInt16) -> Float {
+        let sign = UInt32(h & 0x8000) << 16
+        let exponent = UInt32(h >> 10) & 0x1F
+        let mantissa = UInt32(h & 0x3FF)
+        if exponent == 0 {
+            // Zero or subnormal: mantissa * 2^-24, exactly representable in Float.
+            let magnitude = Float(mantissa) * (1.0 / 16_777_216.0)
+            return sign == 0 ? magnitude : -magnitude
+        }
+        if exponent == 31 { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }
+        return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
     }
 
     /// One header value: a tensor entry or the `__metadata__` map.

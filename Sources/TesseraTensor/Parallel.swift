@@ -1,0 +1,45 @@
+import Foundation
+import Dispatch
+
+/// Splits loops across the machine's cores for the memory-bound kernels (norms,
+/// activations, elementwise, im2col). Small loops stay on the calling thread, where
+/// dispatch overhead would exceed the work.
+public enum Parallel {
+    /// Worker count: one per active core.
+    public static let workers = max(1, System.activeCores)
+    /// Below this many elements a loop runs serially.
+    public static let grain = 1 << 15
+
+    /// Runs `body(range)` over `0..<count` in contiguous chunks, in parallel when `count`
+    /// times `costPerItem` is large enough to pay for it.
+    @inlinable
+    public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+        if workers == 1 || count * costPerItem < grain || count < 2 {
+            body(0..<count)
+            return
+        }
+        let chunks = min(count, workers * 4)
+        let size = (count + chunks - 1) / chunks
+        withoutActuallyEscaping(body) { escaping in
+            // Chunks touch disjoint ranges; concurrentPerform returns only when all are done.
+            nonisolated(unsafe) let fn = escaping
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = c * size
+                let hi = min(count, lo + size)
+                if lo < hi { fn(lo..<hi) }
+            }
+        }
+    }
+}
+
+/// Facts about the host used to size parallel work.
+public enum System {
+    /// Cores this process may run on.
+    public static var activeCores: Int {
+        #if os(Linux)
+        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        return 1
+        #endif
+    }
+}
