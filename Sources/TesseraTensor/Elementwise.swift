@@ -128,6 +128,29 @@ extension Ops {
         return out
     }
 
+    /// Concatenation along dimension 0 (the batch).
+    public static func concatBatch(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty, "concatBatch of nothing")
+        let tail = Array(parts[0].shape.dropFirst())
+        for p in parts { precondition(Array(p.shape.dropFirst()) == tail, "concatBatch: \(parts.map(\.shape))") }
+        let out = Tensor(uninitialized: [parts.reduce(0) { $0 + $1.shape[0] }] + tail)
+        var offset = 0
+        for p in parts {
+            (out.data + offset).update(from: p.data, count: p.count)
+            offset += p.count
+        }
+        return out
+    }
+
+    /// Batch items `start ..< start + count` of [B, ...].
+    public static func sliceBatch(_ x: Tensor, start: Int, count: Int) -> Tensor {
+        precondition(start >= 0 && count >= 0 && start + count <= x.shape[0], "sliceBatch \(start)+\(count) of \(x.shape)")
+        let inner = x.count / max(x.shape[0], 1)
+        let out = Tensor(uninitialized: [count] + Array(x.shape.dropFirst()))
+        out.data.update(from: x.data + start * inner, count: count * inner)
+        return out
+    }
+
     /// Blocked transpose of a row-major `rows` x `cols` matrix.
     static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
         let tile = 32

@@ -132,3 +132,27 @@ final class TextToImagePipelineTests: XCTestCase {
         XCTAssertThrowsError(try DiffusionModel(folder: dir)) { XCTAssertTrue("\($0)".contains("model_index.json"), "\($0)") }
     }
 }
+
+extension TextToImagePipelineTests {
+    /// Batched requests share UNet calls but each matches its own solo run.
+    func testBatchMatchesSoloRunsAndCancelsIndividually() throws {
+        let pipeline = TextToImagePipeline(model: try DiffusionModel(folder: Fixtures.url("pipelines/sd1_tiny")))
+        let a = GenerationParameters(prompt: "red brick", negativePrompt: "blur", seed: 1, steps: 2, width: 32, height: 32, guidance: 2)
+        let b = GenerationParameters(prompt: "green moss", seed: 2, steps: 2, width: 32, height: 32, guidance: 3)
+        XCTAssertTrue(pipeline.canBatch(a, b))
+        XCTAssertFalse(pipeline.canBatch(a, GenerationParameters(prompt: "x", steps: 2, width: 32, height: 32, guidance: 0)))
+        let together = try pipeline.generate(batch: [a, b])
+        for (i, p) in [a, b].enumerated() {
+            let solo = try pipeline.generate(p)
+            let joint = try together[i].get()
+            XCTAssertLessThanOrEqual(maxAbsError(joint.latents, solo.latents), 1e-4)
+        }
+        let partial = try pipeline.generate(batch: [a, b]) { index, _ in index == 0 ? .cancel : .proceed }
+        XCTAssertEqual(partial[0].failureValue, .cancelled(afterSteps: 1))
+        XCTAssertLessThanOrEqual(maxAbsError(try partial[1].get().latents, try together[1].get().latents), 1e-5)
+    }
+}
+
+extension Result {
+    var failureValue: Failure? { if case .failure(let e) = self { return e }; return nil }
+}

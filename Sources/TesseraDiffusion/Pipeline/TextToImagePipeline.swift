@@ -37,48 +37,112 @@ public final class TextToImagePipeline: @unchecked Sendable {
     /// Runs the scheduler loop and decodes.
     /// - Parameter onStep: called after every step; may read a cheap preview and may cancel.
     public func generate(_ p: GenerationParameters, onStep: ((StepProgress) -> StepControl)? = nil) throws -> GenerationResult {
-        try validate(p)
-        var timings = StageTimings()
+        let results = try generate(batch: [p], onStep: onStep.map { callback in { _, progress in callback(progress) } })
+        return try results[0].get()
+    }
+
+    /// Whether two requests can share UNet calls: same size, steps, scheduler, tiling and
+    /// guidance mode (the guidance values themselves may differ).
+    public func canBatch(_ a: GenerationParameters, _ b: GenerationParameters) -> Bool {
+        a.width == b.width && a.height == b.height && a.steps == b.steps && a.scheduler == b.scheduler
+            && a.tiling == b.tiling && usesGuidance(a) == usesGuidance(b)
+            && (model.unet.config.timeCondProjDim == nil || a.guidance == b.guidance)
+    }
+
+    /// Whether a run uses classifier-free guidance (two UNet rows per image).
+    public func usesGuidance(_ p: GenerationParameters) -> Bool {
+        p.guidance > 1 && model.unet.config.timeCondProjDim == nil
+    }
+
+    /// Runs several compatible requests (see `canBatch`) through shared UNet calls. Each
+    /// keeps its own seed and generator, so results equal separate runs up to float rounding.
+    /// A request the callback cancels leaves the batch; the others go on.
+    /// - Parameter onStep: called with the request's index in `batch` after each step.
+    public func generate(batch: [GenerationParameters],
+                         onStep: ((Int, StepProgress) -> StepControl)? = nil) throws -> [Result<GenerationResult, GenerationError>] {
+        guard let first = batch.first else { return [] }
+        for p in batch {
+            try validate(p)
+            guard canBatch(first, p) else { throw GenerationError.invalidParameter("requests in a batch must share size, steps, scheduler, tiling and guidance mode") }
+        }
+        let n = batch.count
         let unet = model.unet
+        let cfg = usesGuidance(first)
         // LCM-distilled UNets take the guidance as an embedding instead of running CFG.
-        let guidanceEmbedding = unet.config.timeCondProjDim.map { GuidanceEmbedding.make(w: p.guidance - 1, dim: $0, batch: 1) }
-        let cfg = p.guidance > 1 && guidanceEmbedding == nil
+        let guidanceEmbedding = unet.config.timeCondProjDim.map { GuidanceEmbedding.make(w: first.guidance - 1, dim: $0, batch: 1) }
 
-        var clock = Date()
-        let (positive, cached) = try prompts.encode(p.prompt)
-        var context = positive
-        if cfg {
-            let (negative, _) = try prompts.encode(p.negativePrompt ?? "")
-            context = Tensor.stack(batch: [negative, positive])
-        }
-        timings.textEncoding = Date().timeIntervalSince(clock)
-
-        var scheduler = try SchedulerFactory.make(config: model.schedulerConfig, kind: p.scheduler)
-        try scheduler.configure(stepCount: p.steps)
-        var random = TorchRandomSource(seed: p.seed)
-        var latents = scheduler.initialLatents(shape: latentShape(width: p.width, height: p.height), random: &random)
-
-        let steps = scheduler.timesteps
-        for (i, t) in steps.enumerated() {
-            clock = Date()
-            let input = cfg ? Tensor.stack(batch: [latents, latents]) : latents
-            let scaled = scheduler.scaleModelInput(input, stepIndex: i)
-            var prediction = unet(scaled, timesteps: [t], context: context, timestepCondition: guidanceEmbedding, tiling: p.tiling)
-            if cfg { prediction = Self.combineGuidance(prediction, scale: p.guidance) }
-            let out = scheduler.step(modelOutput: prediction, stepIndex: i, sample: latents, random: &random)
-            latents = out.prevSample
-            timings.steps.append(Date().timeIntervalSince(clock))
-            if let onStep {
-                let progress = StepProgress(stepIndex: i, stepCount: steps.count, timestep: t, latents: latents,
-                                            predictedOriginal: out.predictedOriginal, previewDecoder: previewDecoder)
-                if case .cancel = onStep(progress) { throw GenerationError.cancelled(afterSteps: i + 1) }
+        var timings = [StageTimings](repeating: StageTimings(), count: n)
+        var contexts: [Tensor] = []  // per request: [1, L, D] or [2, L, D] (negative, positive)
+        var cachedFlags: [Bool] = []
+        for (i, p) in batch.enumerated() {
+            let clock = Date()
+            let (positive, cached) = try prompts.encode(p.prompt)
+            cachedFlags.append(cached)
+            if cfg {
+                let (negative, _) = try prompts.encode(p.negativePrompt ?? "")
+                contexts.append(Tensor.stack(batch: [negative, positive]))
+            } else {
+                contexts.append(positive)
             }
+            timings[i].textEncoding = Date().timeIntervalSince(clock)
         }
 
-        clock = Date()
-        let image = try decode(latents, tiling: p.tiling)
-        timings.decode = Date().timeIntervalSince(clock)
-        return GenerationResult(latents: latents, image: image, stepsRun: steps.count, promptCached: cached, timings: timings)
+        var scheduler = try SchedulerFactory.make(config: model.schedulerConfig, kind: first.scheduler)
+        try scheduler.configure(stepCount: first.steps)
+        var randoms = batch.map { TorchRandomSource(seed: $0.seed) }
+        let shape = latentShape(width: first.width, height: first.height)
+        var latents = (0..<n).map { scheduler.initialLatents(shape: shape, random: &randoms[$0]) }
+        var outcome = [Result<GenerationResult, GenerationError>?](repeating: nil, count: n)
+        var active = Array(0..<n)
+
+        for (stepIndex, t) in scheduler.timesteps.enumerated() where !active.isEmpty {
+            let clock = Date()
+            // Rows: for each active request, [uncond, cond] with CFG or [x] without.
+            var rows: [Tensor] = [], contextRows: [Tensor] = []
+            for i in active {
+                rows.append(latents[i])
+                if cfg { rows.append(latents[i]) }
+                contextRows.append(contexts[i])
+            }
+            let input = scheduler.scaleModelInput(rows.count == 1 ? rows[0] : Tensor.stack(batch: rows), stepIndex: stepIndex)
+            let context = contextRows.count == 1 ? contextRows[0] : Ops.concatBatch(contextRows)
+            let cond = guidanceEmbedding.map { e in active.count == 1 ? e : Tensor.stack(batch: Array(repeating: e, count: active.count)) }
+            let prediction = unet(input, timesteps: [t], context: context, timestepCondition: cond, tiling: first.tiling)
+            let elapsed = Date().timeIntervalSince(clock)
+            var stillActive: [Int] = []
+            for (row, i) in active.enumerated() {
+                var eps: Tensor
+                if cfg {
+                    let pair = Ops.sliceBatch(prediction, start: 2 * row, count: 2)
+                    eps = Self.combineGuidance(pair, scale: batch[i].guidance)
+                } else {
+                    eps = active.count == 1 ? prediction : prediction.slice(batch: row)
+                }
+                let out = scheduler.step(modelOutput: eps, stepIndex: stepIndex, sample: latents[i], random: &randoms[i])
+                latents[i] = out.prevSample
+                timings[i].steps.append(elapsed / Double(active.count))
+                if let onStep {
+                    let progress = StepProgress(stepIndex: stepIndex, stepCount: scheduler.timesteps.count, timestep: t,
+                                                latents: out.prevSample, predictedOriginal: out.predictedOriginal,
+                                                previewDecoder: previewDecoder)
+                    if case .cancel = onStep(i, progress) {
+                        outcome[i] = .failure(.cancelled(afterSteps: stepIndex + 1))
+                        continue
+                    }
+                }
+                stillActive.append(i)
+            }
+            active = stillActive
+        }
+
+        for i in active {
+            let clock = Date()
+            let image = try decode(latents[i], tiling: first.tiling)
+            timings[i].decode = Date().timeIntervalSince(clock)
+            outcome[i] = .success(GenerationResult(latents: latents[i], image: image, stepsRun: scheduler.timesteps.count,
+                                                   promptCached: cachedFlags[i], timings: timings[i]))
+        }
+        return outcome.map { $0! }
     }
 
     /// UNet-space latents to an image in [-1, 1], as the pipeline's `vae.decode(latents / scaling_factor)`.
