@@ -20,6 +20,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // System libraries. Each names its pkg-config module and the Debian package providing it.
@@ -43,14 +45,18 @@ let package = Package(
         .target(name: "TesseraWire"),
         // Swift wrapper over libzmq: sockets, multipart messages, poll.
         .target(name: "TesseraZMQ", dependencies: ["CZeroMQ"]),
+        // The daemon core: transport thread, EDF scheduler, caches, result encoding.
+        .target(name: "TesseraServer", dependencies: ["TesseraDiffusion", "TesseraImage", "TesseraWire", "TesseraZMQ"]),
 
         .executableTarget(
             name: "tessera",
-            dependencies: ["TesseraDiffusion", "TesseraImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TesseraDiffusion", "TesseraImage", "TesseraWire", "TesseraZMQ", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "tesserad",
-            dependencies: ["TesseraDiffusion", "TesseraImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TesseraServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
 
         .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor"]),
@@ -59,5 +65,6 @@ let package = Package(
         .testTarget(name: "TesseraImageTests", dependencies: ["TesseraImage"]),
         .testTarget(name: "TesseraWireTests", dependencies: ["TesseraWire"]),
         .testTarget(name: "TesseraZMQTests", dependencies: ["TesseraZMQ"]),
+        .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer"]),
     ]
 )

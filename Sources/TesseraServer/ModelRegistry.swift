@@ -1,0 +1,44 @@
+import Foundation
+import TesseraDiffusion
+import TesseraWire
+
+/// A resident model with its pipeline and serving defaults.
+public final class ServedModel: @unchecked Sendable {
+    public let name: String
+    public let pipeline: TextToImagePipeline
+    /// Square size the model was trained at (UNet `sample_size` x decoder scale when known).
+    public let nativeSize: Int
+    public let defaultSteps: Int
+    public let defaultGuidance: Double
+
+    init(entry: ServerConfiguration.ModelEntry, store: PromptEmbeddingStore) throws {
+        let model = try DiffusionModel(folder: entry.folder, decoderFolder: entry.decoder)
+        name = entry.name
+        pipeline = TextToImagePipeline(model: model, store: store)
+        let sampleSize = (try? JSONSerialization.jsonObject(with: Data(contentsOf: entry.folder.appendingPathComponent("unet/config.json"))) as? [String: Any])?["sample_size"] as? Int
+        nativeSize = (sampleSize ?? 64) * model.autoencoder.spatialScale
+        defaultSteps = entry.defaultSteps
+        defaultGuidance = entry.defaultGuidance
+    }
+
+    var info: ModelInfo {
+        ModelInfo(name: name, nativeWidth: nativeSize, nativeHeight: nativeSize, defaultSteps: defaultSteps, defaultGuidance: defaultGuidance)
+    }
+}
+
+/// The models a daemon serves, by name; the first configured is the default.
+public final class ModelRegistry: @unchecked Sendable {
+    public let models: [ServedModel]
+
+    /// Loads every configured model up front so requests never wait on disk.
+    public init(entries: [ServerConfiguration.ModelEntry], store: PromptEmbeddingStore) throws {
+        models = try entries.map { try ServedModel(entry: $0, store: store) }
+    }
+
+    public var defaultModel: ServedModel? { models.first }
+
+    public func model(named name: String?) -> ServedModel? {
+        guard let name else { return defaultModel }
+        return models.first { $0.name == name }
+    }
+}
