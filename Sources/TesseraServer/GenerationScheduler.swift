@@ -241,10 +241,11 @@ final class GenerationScheduler: @unchecked Sendable {
         let report = DeliveryReport(steps: result.stepsRun, degraded: degraded, reason: job.degradedReason,
                                     cache: result.promptCached ? .partial : .miss, late: late,
                                     seed: job.parameters.seed, model: job.model.name)
-        outbox.push(.reply(job.envelope, WireCodec.encodeReply(.generate(
-            GenerateReply(id: job.request.id, delivered: report, timings: timings, image: encoded.image, payload: encoded.payload)))))
+        // Learn and cache before replying, so a client's next request sees both.
         if !degraded { results.insert(encoded, for: job.resultKey, cost: encoded.byteCount) }
         costs.observe(shape(job), fixedMs: (t.textEncoding + t.decode) * 1000 + timings.encode, stepMs: t.steps.map { $0 * 1000 })
+        outbox.push(.reply(job.envelope, WireCodec.encodeReply(.generate(
+            GenerateReply(id: job.request.id, delivered: report, timings: timings, image: encoded.image, payload: encoded.payload)))))
         let outcome: ServerStatistics.DeadlineOutcome = late ? .late : (degraded ? .degraded : .met)
         statistics.delivered(kind: job.request.kind.rawValue, outcome: outcome, latencyMs: timings.total)
     }

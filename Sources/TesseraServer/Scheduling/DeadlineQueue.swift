@@ -46,11 +46,16 @@ public struct DeadlineQueue<Element> {
 
     /// Removes every element matching `predicate` and returns them (used by cancel and shutdown).
     public mutating func removeAll(where predicate: (Element) -> Bool) -> [Element] {
-        let removed = heap.filter { predicate($0.element) }.map(\.element)
+        // Visit in deadline order and call the predicate exactly once per element: callers
+        // may count inside it (e.g. to cap a batch).
+        let sorted = heap.sorted { ($0.deadline, $0.seq) < ($1.deadline, $1.seq) }
+        var removed: [Element] = []
+        var kept: [(deadline: UInt64, seq: UInt64, element: Element)] = []
+        for entry in sorted {
+            if predicate(entry.element) { removed.append(entry.element) } else { kept.append(entry) }
+        }
         guard !removed.isEmpty else { return [] }
-        let kept = heap.filter { !predicate($0.element) }
-        heap = []
-        for e in kept.sorted(by: { ($0.deadline, $0.seq) < ($1.deadline, $1.seq) }) { heap.append(e) }
+        heap = kept  // a sorted array is a valid heap
         return removed
     }
 
