@@ -24,7 +24,10 @@ final class GenerationScheduler: @unchecked Sendable {
     private var thread: Thread?
     private var randomSeeds = SystemRandomNumberGenerator()
 
-    init(registry: ModelRegistry, config: ServerConfiguration, outbox: Outbox, statistics: ServerStatistics) {
+    let latents: LatentCache
+
+    init(registry: ModelRegistry, config: ServerConfiguration, outbox: Outbox, statistics: ServerStatistics, latents: LatentCache) {
+        self.latents = latents
         self.registry = registry
         self.config = config
         self.outbox = outbox
@@ -83,6 +86,8 @@ final class GenerationScheduler: @unchecked Sendable {
             return WireCodec.encodeReply(.generate(reply))
         }
 
+        job.cachedLatents = latents.finals.value(for: LatentCache.FinalKey(job.resultKey))
+
         condition.lock()
         defer { condition.unlock() }
         guard accepting else { return refuse(.shuttingDown, "the daemon is shutting down") }
@@ -94,7 +99,7 @@ final class GenerationScheduler: @unchecked Sendable {
         let ahead = queue.ordered.filter { $0.deadline <= deadline }.reduce(0.0) { $0 + predictedMs($1) }
             + inFlight.reduce(0.0) { $0 + predictedMs($1) }
         let p = costs.predict(shape(job))
-        let plan = AdmissionPlan.choose(requestedSteps: params.steps, cached: false, budgetMs: budgetMs - ahead,
+        let plan = AdmissionPlan.choose(requestedSteps: params.steps, cached: job.cachedLatents != nil, budgetMs: budgetMs - ahead,
                                         fixedMs: p.fixedMs, perStepMs: p.perStepMs, policy: hasDeadline ? request.onMiss : .late)
         switch plan {
         case .unmet(let predicted):
@@ -161,14 +166,14 @@ final class GenerationScheduler: @unchecked Sendable {
                 break
             }
             var batch = [first]
-            if config.maxBatch > 1 {
+            if config.maxBatch > 1 && first.cachedLatents == nil {
                 let pipeline = first.model.pipeline
                 var room = config.maxBatch - 1
                 let perImage = predictedMs(first)
                 let earliest = first.deadline
                 let mates = queue.removeAll { job in
                     guard room > 0, job.model === first.model, pipeline.canBatch(first.parameters, job.parameters),
-                          !job.isCancelled else { return false }
+                          !job.isCancelled, job.cachedLatents == nil else { return false }
                     // Only batch when the first job's deadline still holds with one more image.
                     let finish = MonotonicClock.now() + UInt64(perImage * Double(batch.count + 1) * 1e6)
                     guard finish <= min(earliest, job.deadline) || !first.hasDeadline else { return false }
@@ -189,6 +194,21 @@ final class GenerationScheduler: @unchecked Sendable {
     private func run(_ batch: [Job]) {
         let started = MonotonicClock.now()
         let pipeline = batch[0].model.pipeline
+        if batch.count == 1, let cached = batch[0].cachedLatents {
+            let job = batch[0]
+            do {
+                var timings = TesseraDiffusion.StageTimings()
+                let clock = Date()
+                let image = try pipeline.decode(cached, tiling: job.parameters.tiling)
+                timings.decode = Date().timeIntervalSince(clock)
+                let result = GenerationResult(latents: cached, image: image, stepsRun: job.parameters.steps,
+                                              promptCached: true, timings: timings)
+                deliver(job, result: result, startedAt: started, reusedLatents: true)
+            } catch {
+                reply(job, error: .internal, "decoding cached latents failed: \(error)")
+            }
+            return
+        }
         var dropped = Set<Int>()
         let outcomes: [Result<GenerationResult, GenerationError>]
         do {
@@ -223,7 +243,7 @@ final class GenerationScheduler: @unchecked Sendable {
         }
     }
 
-    private func deliver(_ job: Job, result: GenerationResult, startedAt: UInt64) {
+    private func deliver(_ job: Job, result: GenerationResult, startedAt: UInt64, reusedLatents: Bool = false) {
         let encodeStart = MonotonicClock.now()
         let encoded: EncodedResult
         do { encoded = try ResultEncoder.encode(result.image, format: job.request.format) } catch {
@@ -239,11 +259,14 @@ final class GenerationScheduler: @unchecked Sendable {
         let late = job.hasDeadline && now > job.deadline
         let degraded = job.degradedReason != nil
         let report = DeliveryReport(steps: result.stepsRun, degraded: degraded, reason: job.degradedReason,
-                                    cache: result.promptCached ? .partial : .miss, late: late,
+                                    cache: (result.promptCached || reusedLatents) ? .partial : .miss, late: late,
                                     seed: job.parameters.seed, model: job.model.name)
         // Learn and cache before replying, so a client's next request sees both.
-        if !degraded { results.insert(encoded, for: job.resultKey, cost: encoded.byteCount) }
-        costs.observe(shape(job), fixedMs: (t.textEncoding + t.decode) * 1000 + timings.encode, stepMs: t.steps.map { $0 * 1000 })
+        if !degraded {
+            results.insert(encoded, for: job.resultKey, cost: encoded.byteCount)
+            latents.finals.insert(result.latents, for: LatentCache.FinalKey(job.resultKey), cost: result.latents.count * 4)
+        }
+        if !reusedLatents { costs.observe(shape(job), fixedMs: (t.textEncoding + t.decode) * 1000 + timings.encode, stepMs: t.steps.map { $0 * 1000 }) }
         outbox.push(.reply(job.envelope, WireCodec.encodeReply(.generate(
             GenerateReply(id: job.request.id, delivered: report, timings: timings, image: encoded.image, payload: encoded.payload)))))
         let outcome: ServerStatistics.DeadlineOutcome = late ? .late : (degraded ? .degraded : .met)

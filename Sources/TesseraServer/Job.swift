@@ -15,6 +15,8 @@ final class Job: @unchecked Sendable {
     let hasDeadline: Bool
     let resultKey: ResultKey
     var degradedReason: String?
+    /// Final latents of an identical earlier generation: only decode and encode are left.
+    var cachedLatents: Tensor?
     private let lock = NSLock()
     private var cancelFlag = false
 

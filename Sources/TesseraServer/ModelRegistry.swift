@@ -11,10 +11,10 @@ public final class ServedModel: @unchecked Sendable {
     public let defaultSteps: Int
     public let defaultGuidance: Double
 
-    init(entry: ServerConfiguration.ModelEntry, store: PromptEmbeddingStore) throws {
+    init(entry: ServerConfiguration.ModelEntry, store: PromptEmbeddingStore, noise: InitialNoiseSource?) throws {
         let model = try DiffusionModel(folder: entry.folder, decoderFolder: entry.decoder)
         name = entry.name
-        pipeline = TextToImagePipeline(model: model, store: store)
+        pipeline = TextToImagePipeline(model: model, store: store, noiseSource: noise)
         let sampleSize = (try? JSONSerialization.jsonObject(with: Data(contentsOf: entry.folder.appendingPathComponent("unet/config.json"))) as? [String: Any])?["sample_size"] as? Int
         nativeSize = (sampleSize ?? 64) * model.autoencoder.spatialScale
         defaultSteps = entry.defaultSteps
@@ -31,8 +31,8 @@ public final class ModelRegistry: @unchecked Sendable {
     public let models: [ServedModel]
 
     /// Loads every configured model up front so requests never wait on disk.
-    public init(entries: [ServerConfiguration.ModelEntry], store: PromptEmbeddingStore) throws {
-        models = try entries.map { try ServedModel(entry: $0, store: store) }
+    public init(entries: [ServerConfiguration.ModelEntry], store: PromptEmbeddingStore, noise: InitialNoiseSource? = nil) throws {
+        models = try entries.map { try ServedModel(entry: $0, store: store, noise: noise) }
     }
 
     public var defaultModel: ServedModel? { models.first }

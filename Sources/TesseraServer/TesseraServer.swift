@@ -13,6 +13,7 @@ public final class TesseraServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     let registry: ModelRegistry
     let prompts: PromptCache
+    let latents: LatentCache
     let statistics = ServerStatistics()
     private let context: ZMQContext
     private let wakeup: ZMQWakeup
@@ -30,11 +31,13 @@ public final class TesseraServer: @unchecked Sendable {
         guard !configuration.models.isEmpty else { throw ServerError.configuration("no models configured") }
         self.configuration = configuration
         prompts = PromptCache(budget: configuration.promptCacheBytes, cacheDirectory: configuration.cacheDirectory)
-        registry = try ModelRegistry(entries: configuration.models, store: prompts)
+        latents = LatentCache(budget: configuration.latentCacheBytes)
+        registry = try ModelRegistry(entries: configuration.models, store: prompts, noise: latents)
         context = try ZMQContext()
         wakeup = try ZMQWakeup(context: context)
         outbox = Outbox(wakeup: wakeup)
-        scheduler = GenerationScheduler(registry: registry, config: configuration, outbox: outbox, statistics: statistics)
+        scheduler = GenerationScheduler(registry: registry, config: configuration, outbox: outbox, statistics: statistics,
+                                        latents: latents)
     }
 
     /// The control endpoint actually bound (resolves `*` ports).
@@ -199,10 +202,12 @@ public final class TesseraServer: @unchecked Sendable {
         let depth = scheduler.depth
         let p = prompts.statistics
         func cache(_ s: CacheStatistics) -> StatsReply.Cache { StatsReply.Cache(hits: s.hits, misses: s.misses, entries: s.entries, bytes: s.bytes) }
+        // Prompt lookups that missed memory but were served from disk count as hits.
         var promptStats = cache(p.memory)
-        promptStats.hits += 0
+        promptStats.hits += p.diskHits
+        promptStats.misses -= p.diskHits
         return statistics.snapshot(id: id, queueDepth: depth.queued, inFlight: depth.inFlight, caches: [
-            "prompt": promptStats, "result": cache(scheduler.results.statistics),
+            "prompt": promptStats, "result": cache(scheduler.results.statistics), "latent": cache(latents.statistics),
         ])
     }
 

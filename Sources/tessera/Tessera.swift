@@ -14,6 +14,6 @@ struct Tessera: ParsableCommand {
         safetensors inspection). Rendering, daemon clients and benchmarks arrive with \
         the diffusion-core and daemon issues.
         """,
-        subcommands: [Render.self, Tokenize.self, EncodeText.self, Inspect.self]
+        subcommands: [Render.self, Tokenize.self, EncodeText.self, Inspect.self, Ping.self, Hello.self, Stats.self, Generate.self, Watch.self]
     )
 }

@@ -52,9 +52,17 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(again.delivered.cache, .hit)
         XCTAssertEqual(again.payload, reply.payload)
 
+        // Same generation in another format: the final latents are reused, the UNet does not run.
         let png = try XCTUnwrap(try c.call(generate("g3", format: OutputFormat(type: .png))).generated)
         XCTAssertEqual(png.payload.count, 1)
         XCTAssertEqual(try PNGCodec.decode(png.payload[0]).pixels, reply.payload[0])
+        XCTAssertEqual(png.delivered.cache, .partial)
+        XCTAssertEqual(png.timings.unet, 0)
+        // Same seed and shape, another prompt: the initial noise comes from the latent cache.
+        _ = try XCTUnwrap(try c.call(generate("g4", prompt: "lava", format: OutputFormat(type: .png))).generated)
+        guard case .stats(let stats) = try c.call(.stats(id: "s")) else { return XCTFail() }
+        XCTAssertEqual(stats.caches["latent"]?.hits, 2)
+        XCTAssertEqual(stats.caches["result"]?.hits, 1)
     }
 
     /// Malformed and hostile input gets an error reply with a code, and the daemon keeps serving.

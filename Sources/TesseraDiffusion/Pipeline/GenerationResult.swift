@@ -22,6 +22,14 @@ public struct GenerationResult: Sendable {
     public let promptCached: Bool
     /// Per-stage timings.
     public let timings: StageTimings
+
+    public init(latents: Tensor, image: Tensor, stepsRun: Int, promptCached: Bool, timings: StageTimings) {
+        self.latents = latents
+        self.image = image
+        self.stepsRun = stepsRun
+        self.promptCached = promptCached
+        self.timings = timings
+    }
 }
 
 /// Why a run stopped without a result.

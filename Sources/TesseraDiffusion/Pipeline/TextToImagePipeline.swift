@@ -8,10 +8,13 @@ public final class TextToImagePipeline: @unchecked Sendable {
     /// Prompt encoding, optionally through a cache.
     public let prompts: PromptEncoder
     let previewDecoder: LatentPreviewDecoder
+    /// Optional cache of initial noise (the daemon's latent cache).
+    public let noiseSource: InitialNoiseSource?
 
     /// A pipeline over `model`; `store` lets a prompt cache serve embeddings.
-    public init(model: DiffusionModel, store: PromptEmbeddingStore? = nil) {
+    public init(model: DiffusionModel, store: PromptEmbeddingStore? = nil, noiseSource: InitialNoiseSource? = nil) {
         self.model = model
+        self.noiseSource = noiseSource
         prompts = PromptEncoder(tokenizer: model.tokenizer, textEncoder: model.textEncoder,
                                 modelKey: model.folder.standardizedFileURL.path, store: store)
         previewDecoder = LatentPreviewDecoder(model: model.autoencoder)
@@ -91,7 +94,18 @@ public final class TextToImagePipeline: @unchecked Sendable {
         try scheduler.configure(stepCount: first.steps)
         var randoms = batch.map { TorchRandomSource(seed: $0.seed) }
         let shape = latentShape(width: first.width, height: first.height)
-        var latents = (0..<n).map { scheduler.initialLatents(shape: shape, random: &randoms[$0]) }
+        var latents: [Tensor] = []
+        for i in 0..<n {
+            // Same values as scheduler.initialLatents: one draw, scaled by init_noise_sigma.
+            if let (noise, generator) = noiseSource?.initialNoise(seed: batch[i].seed, shape: shape) {
+                randoms[i] = generator
+                latents.append(Ops.affine(noise, scale: scheduler.initNoiseSigma))
+            } else {
+                let noise = randoms[i].normal(shape: shape)
+                noiseSource?.remember(seed: batch[i].seed, shape: shape, noise: noise, generator: randoms[i])
+                latents.append(Ops.affine(noise, scale: scheduler.initNoiseSigma))
+            }
+        }
         var outcome = [Result<GenerationResult, GenerationError>?](repeating: nil, count: n)
         var active = Array(0..<n)
 
