@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 
 /// How a convolution treats samples outside the input along one axis.
@@ -64,6 +65,12 @@ public protocol ComputeBackend: Sendable {
 
 /// Process-wide choice of compute backend.
 public enum Compute {
+    /// Limits OpenBLAS and the parallel kernels to `count` threads (call at start-up).
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+        Parallel.workerOverride = max(1, count)
+    }
+
     private static let lock = NSLock()
     nonisolated(unsafe) private static var current: any ComputeBackend = OpenBLASBackend()
 

@@ -5,8 +5,10 @@ import Dispatch
 /// activations, elementwise, im2col). Small loops stay on the calling thread, where
 /// dispatch overhead would exceed the work.
 public enum Parallel {
-    /// Worker count: one per active core.
-    public static let workers = max(1, System.activeCores)
+    /// Worker count: one per active core, unless `Compute.setThreads` chose fewer.
+    public static var workers: Int { workerOverride ?? defaultWorkers }
+    static let defaultWorkers = max(1, System.activeCores)
+    nonisolated(unsafe) static var workerOverride: Int?
     /// Below this many elements a loop runs serially.
     public static let grain = 1 << 15
 

@@ -10,9 +10,8 @@ struct Tessera: ParsableCommand {
         commandName: "tessera",
         abstract: "Tessera command-line tools.",
         discussion: """
-        Available now: local tools over the numerical core (tokenizer, text encoder, \
-        safetensors inspection). Rendering, daemon clients and benchmarks arrive with \
-        the diffusion-core and daemon issues.
+        Daemon clients (ping, hello, stats, generate, watch) talk to a running tesserad; \
+        render, tokenize, encode-text and inspect run locally on a model folder.
         """,
         subcommands: [Render.self, Tokenize.self, EncodeText.self, Inspect.self, Ping.self, Hello.self, Stats.self, Generate.self, Watch.self]
     )

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TesseraServer
+import TesseraTensor
 
 /// `tesserad`: the texture daemon.
 @main
@@ -32,8 +33,20 @@ struct TesseraDaemon: AsyncParsableCommand {
     @Option(name: .customLong("default-guidance"), help: "Guidance when a request gives none.")
     var defaultGuidance = 0.0
 
+    @Option(name: .customLong("cache-mb"), help: "Memory budget of all caches together, in MiB (split prompt 1/8, latent 1/8, result 3/4).")
+    var cacheMB = 384
+
+    @Option(name: .long, help: "Compute threads for BLAS and the parallel kernels (0: all cores).")
+    var threads = 0
+
     @Option(name: .customLong("max-size"), help: "Largest width or height accepted.")
     var maxSize = 1024
+
+    @Option(name: .customLong("max-pixels"), help: "Largest width x height accepted.")
+    var maxPixels = 1024 * 1024
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
 
     @Option(name: .customLong("max-steps"), help: "Most steps accepted.")
     var maxSteps = 50
@@ -49,10 +62,21 @@ struct TesseraDaemon: AsyncParsableCommand {
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model_index.json").path) }
     }
 
+    /// The tiny SD1-like test model, found from the working directory or the executable's checkout.
+    static func fixtureModel() -> URL? {
+        let relative = "Tests/Fixtures/pipelines/sd1_tiny"
+        let candidates = [URL(fileURLWithPath: relative),
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                              .appendingPathComponent("../../../\(relative)").standardizedFileURL]
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model_index.json").path) }
+    }
+
     func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "tesserad")
-        logger.logLevel = .info
+        logger.logLevel = level
+        if threads > 0 { Compute.setThreads(threads) }
         var config = ServerConfiguration()
         config.controlEndpoint = control
         config.streamEndpoint = stream
@@ -60,14 +84,24 @@ struct TesseraDaemon: AsyncParsableCommand {
         config.maxBatch = max(1, maxBatch)
         config.limits.maxWidth = maxSize
         config.limits.maxHeight = maxSize
-        config.limits.maxPixels = maxSize * maxSize
+        config.limits.maxPixels = min(maxPixels, maxSize * maxSize)
+        let budget = max(1, cacheMB) << 20
+        config.promptCacheBytes = budget / 8
+        config.latentCacheBytes = budget / 8
+        config.resultCacheBytes = budget - budget / 4
         config.limits.maxSteps = maxSteps
         var specs = model
         if specs.isEmpty {
-            guard let embedded = Self.embeddedModel() else {
-                throw ValidationError("no --model given and the embedded model (models/tessera-tex-v0) was not found")
+            if let embedded = Self.embeddedModel() {
+                specs = ["tessera-tex-v0=\(embedded.path)"]
+            } else if let fixture = Self.fixtureModel() {
+                // Until the embedded model is committed, serve the tiny random-weight test model
+                // so the daemon and its clients can be tried; its images are noise, not textures.
+                logger.warning("embedded model not found; serving the random-weight fixture model \(fixture.path) (noise, not textures)")
+                specs = ["fixture-sd1-tiny=\(fixture.path)"]
+            } else {
+                throw ValidationError("no --model given and neither models/tessera-tex-v0 nor the fixture model was found")
             }
-            specs = ["tessera-tex-v0=\(embedded.path)"]
         }
         for (i, spec) in specs.enumerated() {
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
@@ -88,6 +122,15 @@ struct TesseraDaemon: AsyncParsableCommand {
 struct DaemonService: Service {
     let server: TesseraServer
     let logger: Logger
+
+    /// The tiny SD1-like test model, found from the working directory or the executable's checkout.
+    static func fixtureModel() -> URL? {
+        let relative = "Tests/Fixtures/pipelines/sd1_tiny"
+        let candidates = [URL(fileURLWithPath: relative),
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                              .appendingPathComponent("../../../\(relative)").standardizedFileURL]
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model_index.json").path) }
+    }
 
     func run() async throws {
         try server.start()
