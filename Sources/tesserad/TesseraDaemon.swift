@@ -54,22 +54,19 @@ struct TesseraDaemon: AsyncParsableCommand {
     @Option(name: .customLong("max-batch"), help: "Most requests sharing one UNet batch.")
     var maxBatch = 4
 
-    /// Where the embedded model lives: next to the working directory or the executable's checkout.
-    static func embeddedModel() -> URL? {
-        let candidates = [URL(fileURLWithPath: "models/tessera-tex-v0"),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                              .appendingPathComponent("../../../models/tessera-tex-v0").standardizedFileURL]
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model_index.json").path) }
-    }
-
-    /// The tiny SD1-like test model, found from the working directory or the executable's checkout.
-    static func fixtureModel() -> URL? {
-        let relative = "Tests/Fixtures/pipelines/sd1_tiny"
+    /// A model folder at `relative`, from the working directory or from the checkout the
+    /// executable was built in (`.build/<config>/tesserad`).
+    static func findModel(_ relative: String) -> URL? {
         let candidates = [URL(fileURLWithPath: relative),
                           URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
                               .appendingPathComponent("../../../\(relative)").standardizedFileURL]
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model_index.json").path) }
     }
+
+    static func embeddedModel() -> URL? { findModel("models/tessera-tex-v0") }
+
+    /// The tiny SD1-like test model.
+    static func fixtureModel() -> URL? { findModel("Tests/Fixtures/pipelines/sd1_tiny") }
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
