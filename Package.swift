@@ -33,7 +33,10 @@ let package = Package(
         .target(
             name: "TesseraTensor",
             dependencies: ["COpenBLAS"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            // Kernels are optimised in debug builds too: unoptimised SIMD code is orders of
+            // magnitude slower and would dominate the test suite's run time.
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+                            .unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // Model files and networks: safetensors, configs, tokenizer, CLIP text encoder.
         .target(name: "TesseraModels", dependencies: ["TesseraTensor"]),

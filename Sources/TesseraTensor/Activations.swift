@@ -28,9 +28,9 @@ public enum Activation: String, Sendable, Codable {
     func applySerial(_ p: UnsafeMutablePointer<Float>, count n: Int) {
         switch self {
         case .identity: return
-        case .silu: for i in 0..<n { let x = p[i]; p[i] = x / (1 + expf(-x)) }
+        case .silu: VectorMath.swish(p, count: n, k: 1)
         case .sigmoid: for i in 0..<n { p[i] = 1 / (1 + expf(-p[i])) }
-        case .quickGelu: for i in 0..<n { let x = p[i]; p[i] = x / (1 + expf(-1.702 * x)) }
+        case .quickGelu: VectorMath.swish(p, count: n, k: 1.702)
         case .tanh: for i in 0..<n { p[i] = tanhf(p[i]) }
         case .gelu:
             let r: Float = 0.70710678118654752

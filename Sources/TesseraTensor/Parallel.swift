@@ -10,7 +10,7 @@ public enum Parallel {
     static let defaultWorkers = max(1, System.activeCores)
     nonisolated(unsafe) static var workerOverride: Int?
     /// Below this many elements a loop runs serially.
-    public static let grain = 1 << 15
+    public static let grain = 1 << 18
 
     /// Runs `body(range)` over `0..<count` in contiguous chunks, in parallel when `count`
     /// times `costPerItem` is large enough to pay for it.

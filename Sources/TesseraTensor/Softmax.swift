@@ -14,12 +14,10 @@ enum Softmax {
             var m = -Float.infinity
             for j in 0..<cols { m = max(m, row[j]) }
             if m == -.infinity { row.update(repeating: 0, count: cols); continue }
+            for j in 0..<cols { row[j] -= m }
+            VectorMath.exp(row, count: cols)
             var sum: Float = 0
-            for j in 0..<cols {
-                let e = expf(row[j] - m)
-                row[j] = e
-                sum += e
-            }
+            for j in 0..<cols { sum += row[j] }
             let inv = 1 / sum
             for j in 0..<cols { row[j] *= inv }
         }
