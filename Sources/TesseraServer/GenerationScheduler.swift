@@ -109,7 +109,7 @@ final class GenerationScheduler: @unchecked Sendable {
         case .reduced(let steps):
             params.steps = steps
             job.parameters = params
-            job.degradedReason = "reduced from \(job.requestedSteps) to \(steps) steps to meet the deadline"
+            job.degradedReason = "fewer_steps"  // PROTOCOL.md §7.4
         case .full, .cached:
             break
         }
