@@ -5,7 +5,7 @@ APT_PACKAGES := libzmq3-dev libopenblas-dev libpng-dev pkg-config
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: run test deps build clean
+.PHONY: run test deps build clean samples bench-load
 
 deps:
 	@bash tools/install-deps.sh $(APT_PACKAGES)
@@ -21,6 +21,15 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests -c debug
 	$(SWIFT) test -c debug --skip-build --parallel --num-workers 2
+	bash tools/ci/samples.sh
+
+## Run the Python and C samples against a real daemon (part of `make test`).
+samples: deps
+	bash tools/ci/samples.sh
+
+## Daemon load benchmark (release build into .build-samples; results in tools/loadgen/out).
+bench-load: deps
+	bash tools/loadgen/bench.sh
 
 clean:
 	rm -rf .build

@@ -161,22 +161,30 @@ final class GenerationScheduler: @unchecked Sendable {
         while true {
             condition.lock()
             while queue.isEmpty && running { condition.wait() }
-            guard let first = queue.pop()?.element else {
+            guard let popped = queue.pop()?.element else {
                 condition.unlock()
                 break
+            }
+            // Re-plan at start: jobs admitted earlier may have been overtaken by later ones
+            // with earlier deadlines. A job that can no longer make it is answered now.
+            guard let first = replan(popped) else {
+                condition.unlock()
+                answerUnmet(popped)  // outside the lock: replying takes it again
+                continue
             }
             var batch = [first]
             if config.maxBatch > 1 && first.cachedLatents == nil {
                 let pipeline = first.model.pipeline
                 var room = config.maxBatch - 1
                 let perImage = predictedMs(first)
-                let earliest = first.deadline
                 let mates = queue.removeAll { job in
                     guard room > 0, job.model === first.model, pipeline.canBatch(first.parameters, job.parameters),
                           !job.isCancelled, job.cachedLatents == nil else { return false }
-                    // Only batch when the first job's deadline still holds with one more image.
-                    let finish = MonotonicClock.now() + UInt64(perImage * Double(batch.count + 1) * 1e6)
-                    guard finish <= min(earliest, job.deadline) || !first.hasDeadline else { return false }
+                    // Batch only when every member still finishes by its deadline.
+                    let members = config.maxBatch - room  // already in the batch, the first included
+                    let finish = MonotonicClock.now() + UInt64(perImage * Double(members + 1) * 1e6)
+                    let deadline = min(first.hasDeadline ? first.deadline : .max, job.hasDeadline ? job.deadline : .max)
+                    guard finish <= deadline else { return false }
                     room -= 1
                     return true
                 }
@@ -189,6 +197,36 @@ final class GenerationScheduler: @unchecked Sendable {
             inFlight = []
             condition.unlock()
         }
+    }
+
+    /// Checks a job about to start against its deadline. Returns it (possibly with fewer
+    /// steps, flagged degraded), or nil when it can no longer make it (see `answerUnmet`).
+    private func replan(_ job: Job) -> Job? {
+        guard job.hasDeadline, job.request.onMiss != .late, job.cachedLatents == nil else { return job }
+        let now = MonotonicClock.now()
+        let remaining = job.deadline > now ? Double(job.deadline - now) / 1e6 : 0
+        let p = costs.predict(shape(job))
+        let plan = AdmissionPlan.choose(requestedSteps: job.parameters.steps, cached: false, budgetMs: remaining,
+                                        fixedMs: p.fixedMs, perStepMs: p.perStepMs, policy: job.request.onMiss)
+        switch plan {
+        case .full, .cached:
+            return job
+        case .reduced(let steps):
+            job.parameters.steps = steps
+            job.degradedReason = "fewer_steps"
+            return job
+        case .unmet:
+            return nil
+        }
+    }
+
+    /// Answers a job that `replan` found can no longer meet its deadline.
+    private func answerUnmet(_ job: Job) {
+        let now = MonotonicClock.now()
+        let remaining = job.deadline > now ? Double(job.deadline - now) / 1e6 : 0
+        statistics.delivered(kind: job.request.kind.rawValue, outcome: .missed, latencyMs: elapsedMs(since: job.receivedAt))
+        let message = String(format: "can no longer finish in time: %.0f ms left of the deadline at start", remaining)
+        reply(job, error: job.request.onMiss == .drop ? .dropped : .deadlineUnmet, message)
     }
 
     private func run(_ batch: [Job]) {
@@ -267,6 +305,7 @@ final class GenerationScheduler: @unchecked Sendable {
             latents.finals.insert(result.latents, for: LatentCache.FinalKey(job.resultKey), cost: result.latents.count * 4)
         }
         if !reusedLatents { costs.observe(shape(job), fixedMs: (t.textEncoding + t.decode) * 1000 + timings.encode, stepMs: t.steps.map { $0 * 1000 }) }
+        markDone(job)
         outbox.push(.reply(job.envelope, WireCodec.encodeReply(.generate(
             GenerateReply(id: job.request.id, delivered: report, timings: timings, image: encoded.image, payload: encoded.payload)))))
         let outcome: ServerStatistics.DeadlineOutcome = late ? .late : (degraded ? .degraded : .met)
@@ -280,7 +319,16 @@ final class GenerationScheduler: @unchecked Sendable {
         outbox.push(.publish(WireCodec.encodePreview(message, topic: topic)))
     }
 
+    /// Removes an answered job from the in-flight set before its reply leaves, so a client's
+    /// next request never sees it still queued ahead.
+    private func markDone(_ job: Job) {
+        condition.lock()
+        inFlight.removeAll { $0 === job }
+        condition.unlock()
+    }
+
     func reply(_ job: Job, error code: ErrorCode, _ message: String) {
+        markDone(job)
         statistics.errorSent()
         outbox.push(.reply(job.envelope, WireCodec.encodeError(
             WireError(code: code, message: message, id: job.request.id, type: "generate"))))

@@ -15,7 +15,12 @@ public final class CostModel: @unchecked Sendable {
         public init(model: String, width: Int, height: Int) { self.model = model; self.width = width; self.height = height }
     }
 
-    struct Estimate { var fixedMs: Double; var perStepMs: Double; var samples: Int }
+    /// Means and mean absolute deviations, so predictions can carry a safety margin.
+    struct Estimate {
+        var fixedMs: Double, perStepMs: Double
+        var fixedDev: Double = 0, perStepDev: Double = 0
+        var samples: Int
+    }
 
     private var table: [Shape: Estimate] = [:]
     private let lock = NSLock()
@@ -37,6 +42,8 @@ public final class CostModel: @unchecked Sendable {
         let perStep = stepMs.reduce(0, +) / Double(stepMs.count)
         lock.lock(); defer { lock.unlock() }
         if var e = table[shape] {
+            e.fixedDev += alpha * (abs(fixedMs - e.fixedMs) - e.fixedDev)
+            e.perStepDev += alpha * (abs(perStep - e.perStepMs) - e.perStepDev)
             e.fixedMs += alpha * (fixedMs - e.fixedMs)
             e.perStepMs += alpha * (perStep - e.perStepMs)
             e.samples += 1
@@ -46,10 +53,14 @@ public final class CostModel: @unchecked Sendable {
         }
     }
 
-    /// Predicted (fixed, per-step) milliseconds for `shape`.
+    /// How many mean absolute deviations predictions add to the mean: runtimes on shared
+    /// cores vary, and a deadline is better refused early than missed.
+    public var margin: Double = 2
+
+    /// Predicted (fixed, per-step) milliseconds for `shape`, with the safety margin.
     public func predict(_ shape: Shape) -> (fixedMs: Double, perStepMs: Double) {
         lock.lock(); defer { lock.unlock() }
-        if let e = table[shape] { return (e.fixedMs, e.perStepMs) }
+        if let e = table[shape] { return (e.fixedMs + margin * e.fixedDev, e.perStepMs + margin * e.perStepDev) }
         let pixels = Double(shape.width * shape.height)
         // Nearest observed size of the same model, scaled by pixel count.
         if let (s, e) = table.filter({ $0.key.model == shape.model })
