@@ -253,11 +253,22 @@ final class GenerationScheduler: @unchecked Sendable {
             outcomes = try pipeline.generate(batch: batch.map(\.parameters)) { [self] index, progress in
                 let job = batch[index]
                 if job.isCancelled { return .cancel }
-                if job.hasDeadline && job.request.onMiss == .drop && MonotonicClock.now() > job.deadline {
-                    dropped.insert(index)
-                    return .cancel
-                }
                 if let topic = job.request.preview?.topic { publishPreview(job, progress: progress, topic: topic) }
+                // Would the remaining steps overrun the deadline? Then answer in time instead:
+                // drop, or deliver the current estimate (degraded), as the client asked.
+                if job.hasDeadline && job.request.onMiss != .late {
+                    let p = costs.predict(shape(job))
+                    let left = Double(progress.stepCount - progress.stepIndex - 1) * p.perStepMs * Double(batch.count)
+                    let finish = MonotonicClock.now() + UInt64((left + p.fixedMs) * 1e6)
+                    if left > 0 && finish > job.deadline {
+                        if job.request.onMiss == .drop {
+                            dropped.insert(index)
+                            return .cancel
+                        }
+                        job.degradedReason = "fewer_steps"
+                        return .finishNow
+                    }
+                }
                 return .proceed
             }
         } catch {

@@ -156,3 +156,19 @@ extension TextToImagePipelineTests {
 extension Result {
     var failureValue: Failure? { if case .failure(let e) = self { return e }; return nil }
 }
+
+extension TextToImagePipelineTests {
+    /// `finishNow` stops early and decodes the scheduler's x0 estimate of that step.
+    func testFinishNowDeliversTheCurrentEstimate() throws {
+        let pipeline = TextToImagePipeline(model: try DiffusionModel(folder: Fixtures.url("pipelines/sd1_tiny")))
+        let p = GenerationParameters(prompt: "sand", seed: 4, steps: 3, width: 32, height: 32)
+        var estimate: Tensor?
+        let result = try pipeline.generate(p) { progress in
+            if progress.stepIndex == 0 { estimate = progress.predictedOriginal; return .finishNow }
+            return .proceed
+        }
+        XCTAssertEqual(result.stepsRun, 1)
+        XCTAssertEqual(result.latents.scalars, try XCTUnwrap(estimate).scalars)
+        XCTAssertEqual(result.image.shape, [1, 3, 32, 32])
+    }
+}

@@ -23,4 +23,7 @@ public enum StepControl: Sendable {
     case proceed
     /// Stop; the run throws `GenerationError.cancelled`.
     case cancel
+    /// Stop early and decode the scheduler's current estimate of the final latents (x0):
+    /// a usable image sooner, with fewer steps (for deadlines).
+    case finishNow
 }

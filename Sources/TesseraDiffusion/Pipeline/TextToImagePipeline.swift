@@ -108,6 +108,8 @@ public final class TextToImagePipeline: @unchecked Sendable {
         }
         var outcome = [Result<GenerationResult, GenerationError>?](repeating: nil, count: n)
         var active = Array(0..<n)
+        var finished: [Int] = []
+        var stepsRun = [Int](repeating: scheduler.timesteps.count, count: n)
 
         for (stepIndex, t) in scheduler.timesteps.enumerated() where !active.isEmpty {
             let clock = Date()
@@ -139,9 +141,17 @@ public final class TextToImagePipeline: @unchecked Sendable {
                     let progress = StepProgress(stepIndex: stepIndex, stepCount: scheduler.timesteps.count, timestep: t,
                                                 latents: out.prevSample, predictedOriginal: out.predictedOriginal,
                                                 previewDecoder: previewDecoder)
-                    if case .cancel = onStep(i, progress) {
+                    switch onStep(i, progress) {
+                    case .cancel:
                         outcome[i] = .failure(.cancelled(afterSteps: stepIndex + 1))
                         continue
+                    case .finishNow where stepIndex + 1 < scheduler.timesteps.count:
+                        latents[i] = out.predictedOriginal
+                        stepsRun[i] = stepIndex + 1
+                        finished.append(i)
+                        continue
+                    default:
+                        break
                     }
                 }
                 stillActive.append(i)
@@ -149,11 +159,11 @@ public final class TextToImagePipeline: @unchecked Sendable {
             active = stillActive
         }
 
-        for i in active {
+        for i in (active + finished).sorted() {
             let clock = Date()
             let image = try decode(latents[i], tiling: first.tiling)
             timings[i].decode = Date().timeIntervalSince(clock)
-            outcome[i] = .success(GenerationResult(latents: latents[i], image: image, stepsRun: scheduler.timesteps.count,
+            outcome[i] = .success(GenerationResult(latents: latents[i], image: image, stepsRun: stepsRun[i],
                                                    promptCached: cachedFlags[i], timings: timings[i]))
         }
         return outcome.map { $0! }
