@@ -23,6 +23,8 @@ final class GenerationScheduler: @unchecked Sendable {
     private var running = true
     private var thread: Thread?
     private var randomSeeds = SystemRandomNumberGenerator()
+    /// Time kept in reserve on every deadline for wake-ups, encoding and the network.
+    static let slackMs = 15.0
 
     let latents: LatentCache
 
@@ -99,7 +101,8 @@ final class GenerationScheduler: @unchecked Sendable {
         let ahead = queue.ordered.filter { $0.deadline <= deadline }.reduce(0.0) { $0 + predictedMs($1) }
             + inFlight.reduce(0.0) { $0 + predictedMs($1) }
         let p = costs.predict(shape(job))
-        let plan = AdmissionPlan.choose(requestedSteps: params.steps, cached: job.cachedLatents != nil, budgetMs: budgetMs - ahead,
+        let plan = AdmissionPlan.choose(requestedSteps: params.steps, cached: job.cachedLatents != nil,
+                                        budgetMs: budgetMs - ahead - Self.slackMs,
                                         fixedMs: p.fixedMs, perStepMs: p.perStepMs, policy: hasDeadline ? request.onMiss : .late)
         switch plan {
         case .unmet(let predicted):
@@ -116,6 +119,28 @@ final class GenerationScheduler: @unchecked Sendable {
         queue.push(job, deadline: deadline)
         condition.signal()
         return nil
+    }
+
+    /// Answers queued jobs that can no longer finish in time even if started now, so their
+    /// `dropped` / `deadline_unmet` goes out before the deadline instead of at the next pop.
+    /// Called by the transport thread on every loop.
+    func expireQueued() {
+        let now = MonotonicClock.now()
+        condition.lock()
+        let expired = queue.removeAll { job in
+            guard job.hasDeadline, job.request.onMiss != .late, job.cachedLatents == nil else { return false }
+            let p = costs.predict(shape(job))
+            let minimum = p.fixedMs + p.perStepMs * Double(job.request.onMiss == .degrade ? 1 : job.parameters.steps)
+            return now + UInt64((minimum + Self.slackMs) * 1e6) > job.deadline
+        }
+        condition.unlock()
+        for job in expired { answerUnmet(job) }
+    }
+
+    /// Earliest deadline among queued jobs (the transport polls no longer than until then).
+    var nextDeadline: UInt64? {
+        condition.lock(); defer { condition.unlock() }
+        return queue.first?.deadline
     }
 
     enum CancelOutcome { case queued(Job), running, unknown }
@@ -206,7 +231,7 @@ final class GenerationScheduler: @unchecked Sendable {
         let now = MonotonicClock.now()
         let remaining = job.deadline > now ? Double(job.deadline - now) / 1e6 : 0
         let p = costs.predict(shape(job))
-        let plan = AdmissionPlan.choose(requestedSteps: job.parameters.steps, cached: false, budgetMs: remaining,
+        let plan = AdmissionPlan.choose(requestedSteps: job.parameters.steps, cached: false, budgetMs: remaining - Self.slackMs,
                                         fixedMs: p.fixedMs, perStepMs: p.perStepMs, policy: job.request.onMiss)
         switch plan {
         case .full, .cached:
@@ -259,7 +284,7 @@ final class GenerationScheduler: @unchecked Sendable {
                 if job.hasDeadline && job.request.onMiss != .late {
                     let p = costs.predict(shape(job))
                     let left = Double(progress.stepCount - progress.stepIndex - 1) * p.perStepMs * Double(batch.count)
-                    let finish = MonotonicClock.now() + UInt64((left + p.fixedMs) * 1e6)
+                    let finish = MonotonicClock.now() + UInt64((left + p.fixedMs + Self.slackMs) * 1e6)
                     if left > 0 && finish > job.deadline {
                         if job.request.onMiss == .drop {
                             dropped.insert(index)

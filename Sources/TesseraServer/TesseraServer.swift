@@ -111,7 +111,8 @@ public final class TesseraServer: @unchecked Sendable {
         var drained = false
         let frameLimit = configuration.limits.maxFrames + 3
         while true {
-            let events = (try? poller.poll(seconds: 0.1)) ?? []
+            // Wake at least every 5 ms while work is queued, so deadlines are policed on time.
+            let events = (try? poller.poll(seconds: scheduler.nextDeadline == nil ? 0.1 : 0.005)) ?? []
             if events.count == 3 {
                 if events[r].contains(.readable) {
                     while let message = try? router.tryReceive(frameLimit: frameLimit) { handle(message, router: router) }
@@ -122,6 +123,7 @@ public final class TesseraServer: @unchecked Sendable {
                 }
                 if events[w].contains(.readable) { _ = wakeup.drain() }
             }
+            scheduler.expireQueued()
             flush(router: router, xpub: xpub)
             if isStopRequested {
                 if !drained {
