@@ -284,7 +284,8 @@ final class GenerationScheduler: @unchecked Sendable {
                 if job.hasDeadline && job.request.onMiss != .late {
                     let p = costs.predict(shape(job))
                     let left = Double(progress.stepCount - progress.stepIndex - 1) * p.perStepMs * Double(batch.count)
-                    let finish = MonotonicClock.now() + UInt64((left + p.fixedMs + Self.slackMs) * 1e6)
+                    // Members are decoded one after another, so each waits for the whole batch.
+                    let finish = MonotonicClock.now() + UInt64((left + p.fixedMs * Double(batch.count) + Self.slackMs) * 1e6)
                     if left > 0 && finish > job.deadline {
                         if job.request.onMiss == .drop {
                             dropped.insert(index)
