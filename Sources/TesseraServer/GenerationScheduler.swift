@@ -93,12 +93,13 @@ final class GenerationScheduler: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard accepting else { return refuse(.shuttingDown, "the daemon is shutting down") }
-        if queue.ordered.contains(where: { $0.identity == job.identity }) || inFlight.contains(where: { $0.identity == job.identity }) {
+        let queued = queue.ordered  // one sort, used for the duplicate check and the work ahead
+        if queued.contains(where: { $0.identity == job.identity }) || inFlight.contains(where: { $0.identity == job.identity }) {
             return refuse(.duplicateID, "a request with id \"\(request.id)\" is already pending", field: "id")
         }
         guard queue.count < config.maxQueueDepth else { return refuse(.busy, "queue is full (\(config.maxQueueDepth) requests)") }
         // Work that will run before this job: queued jobs due earlier, plus what is in flight.
-        let ahead = queue.ordered.filter { $0.deadline <= deadline }.reduce(0.0) { $0 + predictedMs($1) }
+        let ahead = queued.filter { $0.deadline <= deadline }.reduce(0.0) { $0 + predictedMs($1) }
             + inFlight.reduce(0.0) { $0 + predictedMs($1) }
         let p = costs.predict(shape(job))
         let plan = AdmissionPlan.choose(requestedSteps: params.steps, cached: job.cachedLatents != nil,

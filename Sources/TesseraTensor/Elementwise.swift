@@ -195,6 +195,14 @@ extension Tensor {
         return out
     }
 
+    /// Largest absolute elementwise difference from `other` (same shape), for parity checks.
+    public func maxAbsDifference(_ other: Tensor) -> Float {
+        precondition(shape == other.shape, "maxAbsDifference: \(shape) vs \(other.shape)")
+        var m: Float = 0
+        for i in 0..<count { m = Swift.max(m, abs(data[i] - other.data[i])) }
+        return m
+    }
+
     /// Circular shift of the last two (spatial) axes, as `torch.roll(x, (dy, dx), (-2, -1))`.
     public func rolled(dy: Int, dx: Int) -> Tensor {
         precondition(rank >= 2, "rolled needs [..., H, W]")

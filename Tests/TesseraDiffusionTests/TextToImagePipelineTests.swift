@@ -9,13 +9,6 @@ final class TextToImagePipelineTests: XCTestCase {
         let guidance: Float, steps: Int, seed: UInt64, tiling: String, height: Int, width: Int
     }
 
-    func maxAbsError(_ a: Tensor, _ b: Tensor) -> Float {
-        XCTAssertEqual(a.shape, b.shape)
-        guard a.shape == b.shape else { return .infinity }
-        var m: Float = 0
-        for i in 0..<a.count { m = max(m, abs(a.data[i] - b.data[i])) }
-        return m
-    }
 
     func runCases(_ name: String) throws {
         let folder = Fixtures.url("pipelines/\(name)")

@@ -14,24 +14,7 @@ final class AutoencoderKLTests: XCTestCase {
         try SafeTensorsFile(url: folder.appendingPathComponent("reference.safetensors"))
     }
 
-    func maxAbsError(_ a: Tensor, _ b: Tensor) -> Float {
-        XCTAssertEqual(a.shape, b.shape)
-        guard a.shape == b.shape else { return .infinity }
-        var m: Float = 0
-        for i in 0..<a.count { m = max(m, abs(a.data[i] - b.data[i])) }
-        return m
-    }
 
-    /// `torch.roll(x, k, dims=axis)` for [N, C, H, W]: element i moves to (i + k) mod size.
-    func roll(_ x: Tensor, by k: Int, axis: Int) -> Tensor {
-        let out = Tensor(uninitialized: x.shape)
-        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        for p in 0..<(n * c) { for y in 0..<h { for xx in 0..<w {
-            let (ty, tx) = axis == 2 ? ((y + k) % h, xx) : (y, (xx + k) % w)
-            out.data[p * h * w + ty * w + tx] = x.data[p * h * w + y * w + xx]
-        } } }
-        return out
-    }
 
     func check(_ actual: Tensor, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let expected = try reference().tensor(name)
@@ -116,16 +99,16 @@ final class AutoencoderKLTests: XCTestCase {
         let latents = try reference().tensor("latents_wide") // [2, 4, 6, 10]
         let image = try vae.decode(latents, tiling: .xy)
         for (axis, k) in [(3, 3), (2, 2), (3, 7)] {
-            let rolled = try vae.decode(roll(latents, by: k, axis: axis), tiling: .xy)
-            let err = maxAbsError(rolled, roll(image, by: 2 * k, axis: axis))
+            let rolled = try vae.decode(latents.roll(by: k, axis: axis), tiling: .xy)
+            let err = maxAbsError(rolled, image.roll(by: 2 * k, axis: axis))
             XCTAssertLessThanOrEqual(err, tolerance, "axis \(axis) roll \(k): \(err)")
         }
         // x-only tiling is roll-equivariant along x but not along y.
         let imageX = try vae.decode(latents, tiling: .x)
-        XCTAssertLessThanOrEqual(maxAbsError(try vae.decode(roll(latents, by: 4, axis: 3), tiling: .x),
-                                             roll(imageX, by: 8, axis: 3)), tolerance)
-        XCTAssertGreaterThan(maxAbsError(try vae.decode(roll(latents, by: 2, axis: 2), tiling: .x),
-                                         roll(imageX, by: 4, axis: 2)), 0.01)
+        XCTAssertLessThanOrEqual(maxAbsError(try vae.decode(latents.roll(by: 4, axis: 3), tiling: .x),
+                                             imageX.roll(by: 8, axis: 3)), tolerance)
+        XCTAssertGreaterThan(maxAbsError(try vae.decode(latents.roll(by: 2, axis: 2), tiling: .x),
+                                         imageX.roll(by: 4, axis: 2)), 0.01)
     }
 
     /// Checkpoints converted from the original LDM code may still carry diffusers' old
@@ -280,4 +263,9 @@ final class AutoencoderKLTests: XCTestCase {
         XCTAssertEqual(m.upBlockTypes.count, 3)
         XCTAssertEqual(m.scalingFactor, 0.18215)
     }
+}
+
+extension Tensor {
+    /// `torch.roll(x, k, dims=axis)` on axis 2 (y) or 3 (x) of [N, C, H, W].
+    func roll(by k: Int, axis: Int) -> Tensor { axis == 2 ? rolled(dy: k, dx: 0) : rolled(dy: 0, dx: k) }
 }

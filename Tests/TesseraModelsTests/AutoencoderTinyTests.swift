@@ -14,24 +14,7 @@ final class AutoencoderTinyTests: XCTestCase {
         try SafeTensorsFile(url: folder.appendingPathComponent("reference.safetensors"))
     }
 
-    func maxAbsError(_ a: Tensor, _ b: Tensor) -> Float {
-        XCTAssertEqual(a.shape, b.shape)
-        guard a.shape == b.shape else { return .infinity }
-        var m: Float = 0
-        for i in 0..<a.count { m = max(m, abs(a.data[i] - b.data[i])) }
-        return m
-    }
 
-    /// `torch.roll(x, k, dims=axis)` for [N, C, H, W]: element i moves to (i + k) mod size.
-    func roll(_ x: Tensor, by k: Int, axis: Int) -> Tensor {
-        let out = Tensor(uninitialized: x.shape)
-        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        for p in 0..<(n * c) { for y in 0..<h { for xx in 0..<w {
-            let (ty, tx) = axis == 2 ? ((y + k) % h, xx) : (y, (xx + k) % w)
-            out.data[p * h * w + ty * w + tx] = x.data[p * h * w + y * w + xx]
-        } } }
-        return out
-    }
 
     func check(_ actual: Tensor, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let expected = try reference().tensor(name)
@@ -86,13 +69,13 @@ final class AutoencoderTinyTests: XCTestCase {
         let latents = try reference().tensor("latents_wide") // [2, 4, 6, 10]: unequal axes catch swaps
         let image = try vae.decode(latents, tiling: .xy)
         for (axis, k) in [(3, 3), (2, 2), (3, 7)] {
-            let rolled = try vae.decode(roll(latents, by: k, axis: axis), tiling: .xy)
-            let err = maxAbsError(rolled, roll(image, by: 8 * k, axis: axis))
+            let rolled = try vae.decode(latents.roll(by: k, axis: axis), tiling: .xy)
+            let err = maxAbsError(rolled, image.roll(by: 8 * k, axis: axis))
             XCTAssertLessThanOrEqual(err, tolerance, "axis \(axis) roll \(k): \(err)")
         }
         // Without tiling the borders differ.
-        let plain = try vae.decode(roll(latents, by: 3, axis: 3))
-        XCTAssertGreaterThan(maxAbsError(plain, roll(try vae.decode(latents), by: 24, axis: 3)), 0.01)
+        let plain = try vae.decode(latents.roll(by: 3, axis: 3))
+        XCTAssertGreaterThan(maxAbsError(plain, try vae.decode(latents).roll(by: 24, axis: 3)), 0.01)
     }
 
     func testRGBA8MatchesDiffusersPostprocess() throws {

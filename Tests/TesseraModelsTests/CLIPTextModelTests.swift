@@ -10,12 +10,6 @@ final class CLIPTextModelTests: XCTestCase {
         let input_ids: [[Int32]]
     }
 
-    func maxAbsError(_ a: Tensor, _ b: Tensor) -> Float {
-        precondition(a.shape == b.shape, "\(a.shape) vs \(b.shape)")
-        var m: Float = 0
-        for i in 0..<a.count { m = max(m, abs(a.data[i] - b.data[i])) }
-        return m
-    }
 
     func check(_ name: String, expectProjection: Bool) throws {
         let folder = Fixtures.url("text_encoder/\(name)")

@@ -5,13 +5,6 @@ import TesseraTensor
 
 /// UNet2DConditionModel against diffusers on the two committed tiny configs.
 final class UNetTests: XCTestCase {
-    func maxAbsError(_ a: Tensor, _ b: Tensor) -> Float {
-        XCTAssertEqual(a.shape, b.shape)
-        guard a.shape == b.shape else { return .infinity }
-        var m: Float = 0
-        for i in 0..<a.count { m = max(m, abs(a.data[i] - b.data[i])) }
-        return m
-    }
 
     func check(_ name: String) throws {
         let folder = Fixtures.url("pipelines/\(name)")
