@@ -79,6 +79,23 @@ def _stream(seed: int, tag: str) -> np.random.Generator:
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(tag.encode())])
 
 
+# Optical softening, in pixels at 128 px: a periodic Gaussian blur that keeps tiles seamless
+# and takes off the sub-pixel speckle and 1 px grout lines an f = 8 autoencoder cannot
+# reconstruct (docs/EMBEDDED_MODEL.md section 3).
+SOFTEN_SIGMA = 1.0
+
+
+def soften(rgb: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur on the torus (FFT), so the result tiles exactly like the input."""
+    if sigma <= 0:
+        return rgb
+    fy = np.fft.fftfreq(rgb.shape[0])[:, None]
+    fx = np.fft.rfftfreq(rgb.shape[1])[None, :]
+    gain = np.exp(-2.0 * (np.pi * sigma) ** 2 * (fy ** 2 + fx ** 2))[..., None]
+    spec = np.fft.rfft2(rgb, axes=(0, 1)) * gain
+    return np.fft.irfft2(spec, s=rgb.shape[:2], axes=(0, 1)).astype(np.float32)
+
+
 def render_float(spec: Spec, seed: int, size: int = 128) -> np.ndarray:
     """The texture as float32 (size, size, 3) in [0, 1]."""
     colour = sample_variant(_stream(seed, "colour:" + spec.colour), spec.colour)
@@ -102,6 +119,7 @@ def render_float(spec: Spec, seed: int, size: int = 128) -> np.ndarray:
     for m in TONE_ORDER:
         if m in spec.modifiers:
             rgb = apply_tone(m, rgb)
+    rgb = soften(rgb, SOFTEN_SIGMA * size / 128.0)
     # A random torus shift, so layouts (plank edges, tile grout) do not line up with the
     # tile border. Drawn in 1/128ths so 128 and 256 px renders shift alike.
     oy, ox = _stream(seed, "roll").integers(0, 128, 2) * (size // 128 if size >= 128 else 1)

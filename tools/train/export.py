@@ -52,8 +52,8 @@ serves textures on a fresh machine with no downloads. It is a standard diffusers
 
 | part | class | parameters | cost |
 |---|---|---:|---:|
-| UNet (LCM-distilled, guidance embedding) | `UNet2DConditionModel` (48/96/192, 1 layer per block, cross-attention everywhere) | {u['params'] / 1e6:.2f} M | {u['gflop_per_eval_16x16x4']:.3f} GFLOP per evaluation (16x16x4 latents) |
-| decoder | `AutoencoderTiny` (TAESD layout, width 30, f = 8, 4 latent channels) | {dec['params'] / 1e3:.0f} k | {dec['gflop_128px']:.3f} GFLOP per 128x128 tile |
+| UNet (LCM-distilled, guidance embedding) | `UNet2DConditionModel` (48/96/192, 1 layer per block, cross-attention everywhere) | {u['params'] / 1e6:.2f} M | {u['gflop_per_eval_16x16']:.3f} GFLOP per evaluation (16x16x16 latents) |
+| decoder | `AutoencoderTiny` (TAESD layout, width 30, f = 8, 16 latent channels) | {dec['params'] / 1e3:.0f} k | {dec['gflop_128px']:.3f} GFLOP per 128x128 tile |
 | text encoder | `CLIPTextModel` (4 layers, width 256, 32 positions) | {te['params'] / 1e6:.2f} M ({te['params_without_token_embedding'] / 1e6:.2f} M without the token table) | {te['gflop_per_prompt']:.3f} GFLOP per prompt |
 | tokenizer | `CLIPTokenizer`, the real CLIP BPE vocabulary (49,408 tokens) | | |
 | scheduler | `LCMScheduler`, v-prediction, SD 1.x betas, 50 original steps | | |

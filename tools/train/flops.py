@@ -4,7 +4,7 @@
 
 Without --model it measures freshly built networks of tools/train/configs.py (same
 shapes as the trained ones). FLOPs count a multiply-add as 2, at a 128x128 tile
-(16x16x4 latents), batch 1.
+(16x16x16 latents), batch 1.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from .configs import GUIDANCE_EMBED_DIM, MAX_TOKENS, make_text_encoder, make_unet, make_vae
+from .configs import GUIDANCE_EMBED_DIM, LATENT_CHANNELS, MAX_TOKENS, make_text_encoder, make_unet, make_vae
 
 
 def _flops(fn) -> float:
@@ -39,7 +39,7 @@ def measure(model_dir: str | None = None) -> dict:
         te = CLIPTextModel.from_pretrained(d / "text_encoder", torch_dtype=torch.float32)
     else:
         unet, vae, te = make_unet(time_cond_proj_dim=GUIDANCE_EMBED_DIM), make_vae(), make_text_encoder()
-    z = torch.randn(1, 4, 16, 16)
+    z = torch.randn(1, LATENT_CHANNELS, 16, 16)
     cond = torch.randn(1, MAX_TOKENS, te.config.hidden_size)
     t = torch.tensor([999])
     kw = {}
@@ -47,7 +47,7 @@ def measure(model_dir: str | None = None) -> dict:
         kw["timestep_cond"] = torch.randn(1, unet.config.time_cond_proj_dim)
     ids = torch.randint(0, 49406, (1, MAX_TOKENS))
     return {
-        "unet": {"params": _params(unet), "gflop_per_eval_16x16x4": _flops(lambda: unet(z, t, cond, **kw))},
+        "unet": {"params": _params(unet), "gflop_per_eval_16x16": _flops(lambda: unet(z, t, cond, **kw))},
         "vae_decoder": {"params": _params(vae.decoder), "gflop_128px": _flops(lambda: vae.decoder(z))},
         "vae_encoder": {"params": _params(vae.encoder),
                         "gflop_128px": _flops(lambda: vae.encoder(torch.randn(1, 3, 128, 128)))},

@@ -29,7 +29,7 @@ import torch  # noqa: E402
 from tools.texgen import corpus  # noqa: E402
 from tools.texgen.captions import caption  # noqa: E402
 
-from .configs import MAX_TOKENS, make_text_encoder, make_tokenizer, make_unet, scheduler_config  # noqa: E402
+from .configs import LATENT_CHANNELS, MAX_TOKENS, make_text_encoder, make_tokenizer, make_unet, scheduler_config  # noqa: E402
 
 STAGE = RUNS / "unet"
 LATENTS = RUNS / "latents"
@@ -37,7 +37,7 @@ LATENTS = RUNS / "latents"
 
 @torch.no_grad()
 def encode_corpus(log) -> dict:
-    """runs/latents/latents.npy (N, 4, 16, 16) float16, raw encoder output, plus stats."""
+    """runs/latents/latents.npy (N, LATENT_CHANNELS, 16, 16) float16, raw encoder output, plus stats."""
     done = LATENTS / "meta.json"
     if done.exists():
         return json.loads(done.read_text())
@@ -48,10 +48,10 @@ def encode_corpus(log) -> dict:
     images, _ = corpus.load(CORPUS_DIR)
     LATENTS.mkdir(parents=True, exist_ok=True)
     out = np.lib.format.open_memmap(LATENTS / "latents.npy", mode="w+", dtype=np.float16,
-                                    shape=(len(images), 4, 16, 16))
+                                    shape=(len(images), LATENT_CHANNELS, 16, 16))
     t0 = time.time()
-    s1 = np.zeros(4)
-    s2 = np.zeros(4)
+    s1 = np.zeros(LATENT_CHANNELS)
+    s2 = np.zeros(LATENT_CHANNELS)
     for i in range(0, len(images), 128):
         x = torch.from_numpy(np.array(images[i:i + 128])).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
         z = vae.encoder(x)
@@ -64,7 +64,7 @@ def encode_corpus(log) -> dict:
     count = len(images) * 16 * 16
     mean = s1 / count
     std = np.sqrt(s2 / count - mean ** 2)
-    overall = float(np.sqrt((s2.sum() / (4 * count)) - (s1.sum() / (4 * count)) ** 2))
+    overall = float(np.sqrt((s2.sum() / (LATENT_CHANNELS * count)) - (s1.sum() / (LATENT_CHANNELS * count)) ** 2))
     meta = {"count": len(images), "channel_mean": mean.tolist(), "channel_std": std.tolist(),
             "std": overall, "scaling_factor": float(1.0 / overall), "encode_wall_s": time.time() - t0}
     done.write_text(json.dumps(meta, indent=1))
@@ -98,7 +98,7 @@ def sample_grid(unet, te, tok, prompts: list[str], sf: float, path, steps: int =
     circular(vae, True)
     cond = te(tokenize(tok, prompts))[0]
     unc = te(tokenize(tok, [""] * len(prompts)))[0]
-    x = torch.randn((len(prompts), 4, 16, 16), generator=torch.Generator().manual_seed(0))
+    x = torch.randn((len(prompts), LATENT_CHANNELS, 16, 16), generator=torch.Generator().manual_seed(0))
     for t in sched.timesteps:
         v = unet(torch.cat([x, x]), t, torch.cat([cond, unc])).sample
         vc, vu = v.chunk(2)

@@ -31,7 +31,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from tools.texgen import corpus  # noqa: E402
 
-from .configs import make_vae  # noqa: E402
+from .configs import LATENT_CHANNELS, make_vae  # noqa: E402
 
 STAGE = RUNS / "vae"
 
@@ -112,7 +112,7 @@ def main(argv=None) -> None:
     # Auxiliary head (discarded after training): the latents must predict each 8x8 block's
     # mean colour. It gets the autoencoder off its initial plateau fast and keeps the
     # latents image-like, which suits the diffusion model.
-    head = torch.nn.Conv2d(4, 3, 1)
+    head = torch.nn.Conv2d(LATENT_CHANNELS, 3, 1)
     opt = torch.optim.AdamW(list(vae.parameters()) + list(head.parameters()), lr=args.lr, weight_decay=0.0,
                             betas=(0.9, 0.99))
     ck = Checkpoints(STAGE)
