@@ -32,9 +32,7 @@ public enum Activation: String, Sendable, Codable {
         case .sigmoid: for i in 0..<n { p[i] = 1 / (1 + expf(-p[i])) }
         case .quickGelu: VectorMath.swish(p, count: n, k: 1.702)
         case .tanh: for i in 0..<n { p[i] = tanhf(p[i]) }
-        case .gelu:
-            let r: Float = 0.70710678118654752
-            for i in 0..<n { let x = p[i]; p[i] = 0.5 * x * (1 + erff(x * r)) }
+        case .gelu: VectorMath.gelu(p, count: n)
         case .geluTanh:
             let k: Float = 0.7978845608028654 // sqrt(2/pi)
             for i in 0..<n {

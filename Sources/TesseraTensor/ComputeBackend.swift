@@ -65,9 +65,9 @@ public protocol ComputeBackend: Sendable {
 
 /// Process-wide choice of compute backend.
 public enum Compute {
-    /// Limits OpenBLAS and the parallel kernels to `count` threads (call at start-up).
+    /// Limits the parallel kernels to `count` threads (call at start-up). OpenBLAS itself
+    /// always runs single-threaded; the backends split GEMMs across threads themselves.
     public static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
         Parallel.workerOverride = max(1, count)
     }
 

@@ -5,11 +5,24 @@ import COpenBLAS
 public struct OpenBLASBackend: ComputeBackend {
     public let name = "openblas-fp32"
 
-    /// Floats per im2col band; the default (8 MB) keeps the column buffer near cache size.
+    /// Floats per im2col band; the default (1 MB) keeps each band's column buffer in L2,
+    /// where the GEMM reads it back, instead of streaming it through memory.
     public let columnBudget: Int
 
+    /// Multiply-adds below which a GEMM runs on the calling thread: splitting smaller
+    /// ones costs more in thread hand-off than it saves.
+    static let parallelFlops = 1 << 19
+
     /// A backend whose im2col bands hold at most `columnBudget` floats.
-    public init(columnBudget: Int = 1 << 21) { self.columnBudget = max(1, columnBudget) }
+    ///
+    /// OpenBLAS runs single-threaded: Tessera splits the work across cores itself (bands
+    /// of output rows, blocks of GEMM rows, attention heads). OpenBLAS's own pool would
+    /// otherwise spin in `sched_yield` between calls, and on the small GEMMs of a
+    /// 128x128 tile that spinning cost more than the threads gained.
+    public init(columnBudget: Int = 1 << 18) {
+        self.columnBudget = max(1, columnBudget)
+        OpenBLASThreads.singleThreaded
+    }
 
     public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions) -> Tensor {
         precondition(x.rank == 4 && weight.rank == 4, "conv2d expects x [N,C,H,W] and weight [O,C,kh,kw], got \(x.shape), \(weight.shape)")
@@ -23,35 +36,38 @@ public struct OpenBLASBackend: ComputeBackend {
         let pixels = ho * wo
         let kdim = c * kh * kw
         let direct = kh == 1 && kw == 1 && o.stride == (1, 1) && o.padding == (0, 0)
-        // im2col a band of output rows at a time so the column buffer stays near cache size
-        // instead of growing to hundreds of MB on large images.
-        let rowsPerBand = direct ? ho : max(1, min(ho, columnBudget / max(kdim * wo, 1)))
-        let col = direct ? nil : Tensor(uninitialized: [kdim, rowsPerBand * wo])
+        // Bands of output rows: one per worker when the GEMM is big enough to share, and
+        // small enough that each band's im2col buffer stays near cache size.
+        let workers = oc * pixels * kdim >= Self.parallelFlops ? min(Parallel.workers, ho) : 1
+        let fitRows = direct ? ho : max(1, columnBudget / max(kdim * wo, 1))
+        let rowsPerBand = max(1, min(fitRows, (ho + workers - 1) / workers))
+        let bands = (ho + rowsPerBand - 1) / rowsPerBand
         for b in 0..<n {
             let src = x.data + b * c * h * w
             let dst = out.data + b * oc * pixels
-            if let bias {
-                for ch in 0..<oc { (dst + ch * pixels).update(repeating: bias.data[ch], count: pixels) }
-            }
-            var r0 = 0
-            while r0 < ho {
+            Parallel.tasks(bands, workers: workers) { band in
+                let r0 = band * rowsPerBand
                 let rows = min(rowsPerBand, ho - r0)
+                if let bias {
+                    for ch in 0..<oc { (dst + ch * pixels + r0 * wo).update(repeating: bias.data[ch], count: rows * wo) }
+                }
+                let col = direct ? nil : BufferPool.shared.acquire(kdim * rows * wo)
+                defer { if let col { BufferPool.shared.release(col, count: kdim * rows * wo) } }
                 let rhs: UnsafePointer<Float>
                 let ldb: Int
                 if let col {
-                    Im2col.fill(col.data, src: src, channels: c, height: h, width: w, kh: kh, kw: kw,
-                                outRows: r0..<(r0 + rows), outW: wo, options: o)
-                    rhs = UnsafePointer(col.data)
+                    Im2col.fill(col, src: src, channels: c, height: h, width: w, kh: kh, kw: kw,
+                                outRows: r0..<(r0 + rows), outW: wo, options: o, parallel: workers == 1)
+                    rhs = UnsafePointer(col)
                     ldb = rows * wo
                 } else {
-                    rhs = UnsafePointer(src)
+                    rhs = UnsafePointer(src + r0 * wo)
                     ldb = pixels
                 }
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                             Int32(oc), Int32(rows * wo), Int32(kdim),
                             1, weight.data, Int32(kdim), rhs, Int32(ldb),
                             bias == nil ? 0 : 1, dst + r0 * wo, Int32(pixels))
-                r0 += rows
             }
         }
         return out
@@ -64,13 +80,15 @@ public struct OpenBLASBackend: ComputeBackend {
         if let bias { precondition(bias.count == outF, "linear: bias has \(bias.count) values for \(outF) outputs") }
         let rows = x.count / max(inF, 1)
         let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [outF])
-        if let bias {
-            for r in 0..<rows { (out.data + r * outF).update(from: bias.data, count: outF) }
+        Self.rowBlocks(rows, flopsPerRow: outF * inF) { r in
+            if let bias {
+                for i in r { (out.data + i * outF).update(from: bias.data, count: outF) }
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                        Int32(r.count), Int32(outF), Int32(inF),
+                        1, x.data + r.lowerBound * inF, Int32(inF), weight.data, Int32(inF),
+                        bias == nil ? 0 : 1, out.data + r.lowerBound * outF, Int32(outF))
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                    Int32(rows), Int32(outF), Int32(inF),
-                    1, x.data, Int32(inF), weight.data, Int32(inF),
-                    bias == nil ? 0 : 1, out.data, Int32(outF))
         return out
     }
 
@@ -84,10 +102,12 @@ public struct OpenBLASBackend: ComputeBackend {
         let batch = batchA.reduce(1, *)
         let out = Tensor(uninitialized: batchA + [m, nn])
         for i in 0..<batch {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(nn), Int32(k),
-                        1, a.data + i * m * k, Int32(k), b.data + i * k * nn, Int32(transposeB ? k : nn),
-                        0, out.data + i * m * nn, Int32(nn))
+            Self.rowBlocks(m, flopsPerRow: k * nn) { r in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                            Int32(r.count), Int32(nn), Int32(k),
+                            1, a.data + i * m * k + r.lowerBound * k, Int32(k), b.data + i * k * nn, Int32(transposeB ? k : nn),
+                            0, out.data + i * m * nn + r.lowerBound * nn, Int32(nn))
+            }
         }
         return out
     }
@@ -102,31 +122,56 @@ public struct OpenBLASBackend: ComputeBackend {
         let dh = dim / heads
         let scale = 1 / Float(dh).squareRoot()
         let out = Tensor(uninitialized: [bsz, lq, dim])
-        // One head's score matrix at a time: [Lq, Lk].
-        let scores = Tensor(uninitialized: [lq, lk])
         let ld = Int32(dim)
-        for b in 0..<bsz {
-            for hd in 0..<heads {
-                let off = b * lq * dim + hd * dh
-                let koff = b * lk * dim + hd * dh
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                            Int32(lq), Int32(lk), Int32(dh),
-                            scale, q.data + off, ld, k.data + koff, ld,
-                            0, scores.data, Int32(lk))
-                if causal {
-                    for i in 0..<lq where i + 1 < lk {
-                        (scores.data + i * lk + i + 1).update(repeating: -.infinity, count: lk - i - 1)
-                    }
+        // Tasks are (batch, head, block of query rows); each holds one score block [rows, Lk].
+        let units = bsz * heads
+        let flops = 2 * lq * lk * dh
+        let workers = flops * units >= Self.parallelFlops ? Parallel.workers : 1
+        let blocks = units >= workers ? 1 : min(lq, (workers + units - 1) / units)
+        let rowsPerBlock = (lq + blocks - 1) / blocks
+        Parallel.tasks(units * blocks, workers: workers) { task in
+            let unit = task / blocks
+            let (b, hd) = (unit / heads, unit % heads)
+            let r0 = (task % blocks) * rowsPerBlock
+            let rows = min(rowsPerBlock, lq - r0)
+            guard rows > 0 else { return }
+            let scores = BufferPool.shared.acquire(rows * lk)
+            defer { BufferPool.shared.release(scores, count: rows * lk) }
+            let off = b * lq * dim + r0 * dim + hd * dh
+            let koff = b * lk * dim + hd * dh
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                        Int32(rows), Int32(lk), Int32(dh),
+                        scale, q.data + off, ld, k.data + koff, ld,
+                        0, scores, Int32(lk))
+            if causal {
+                for i in 0..<rows where r0 + i + 1 < lk {
+                    (scores + i * lk + r0 + i + 1).update(repeating: -.infinity, count: lk - r0 - i - 1)
                 }
-                Softmax.rows(scores.data, rows: lq, cols: lk)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                            Int32(lq), Int32(dh), Int32(lk),
-                            1, scores.data, Int32(lk), v.data + koff, ld,
-                            0, out.data + off, ld)
             }
+            Softmax.rowsSerial(scores, rows: 0..<rows, cols: lk)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                        Int32(rows), Int32(dh), Int32(lk),
+                        1, scores, Int32(lk), v.data + koff, ld,
+                        0, out.data + off, ld)
         }
         return out
     }
+
+    /// Runs `body` over blocks of `rows` GEMM rows, one block per worker when the product
+    /// (`flopsPerRow` multiply-adds per row) is big enough to share.
+    static func rowBlocks(_ rows: Int, flopsPerRow: Int, _ body: (Range<Int>) -> Void) {
+        let workers = rows * flopsPerRow >= parallelFlops ? min(Parallel.workers, rows) : 1
+        let per = (rows + workers - 1) / max(workers, 1)
+        Parallel.tasks(workers, workers: workers) { t in
+            let r = (t * per)..<min(rows, (t + 1) * per)
+            if !r.isEmpty { body(r) }
+        }
+    }
+}
+
+/// Puts OpenBLAS in single-threaded mode once per process.
+enum OpenBLASThreads {
+    static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 }
 
 /// Unfolds image patches into columns so a convolution becomes one GEMM.
@@ -135,7 +180,7 @@ enum Im2col {
     /// Padding follows `options` per axis; circular padding wraps indices modulo the size.
     static func fill(_ col: UnsafeMutablePointer<Float>, src: UnsafePointer<Float>,
                      channels c: Int, height h: Int, width w: Int, kh: Int, kw: Int,
-                     outRows: Range<Int>, outW wo: Int, options o: Conv2dOptions) {
+                     outRows: Range<Int>, outW wo: Int, options o: Conv2dOptions, parallel: Bool = true) {
         let ho = outRows.count
         // Source column for each (kx, ox), -1 where it reads padding zeros.
         var xIndex = [Int](repeating: -1, count: kw * wo)
@@ -159,7 +204,7 @@ enum Im2col {
         xIndex.withUnsafeBufferPointer { xi in
             yIndex.withUnsafeBufferPointer { yi in
                 let xBase = xi.baseAddress!, yBase = yi.baseAddress!
-                Parallel.forEach(c, costPerItem: kh * kw * ho * wo) { channels in
+                Parallel.forEach(c, costPerItem: parallel ? kh * kw * ho * wo : 0) { channels in
                     for ch in channels {
                         let plane = src + ch * h * w
                         var row = col + ch * kh * kw * ho * wo

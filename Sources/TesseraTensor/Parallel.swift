@@ -1,5 +1,4 @@
 import Foundation
-import Dispatch
 
 /// Splits loops across the machine's cores for the memory-bound kernels (norms,
 /// activations, elementwise, im2col). Small loops stay on the calling thread, where
@@ -14,7 +13,6 @@ public enum Parallel {
 
     /// Runs `body(range)` over `0..<count` in contiguous chunks, in parallel when `count`
     /// times `costPerItem` is large enough to pay for it.
-    @inlinable
     public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
         if workers == 1 || count * costPerItem < grain || count < 2 {
             body(0..<count)
@@ -22,15 +20,22 @@ public enum Parallel {
         }
         let chunks = min(count, workers * 4)
         let size = (count + chunks - 1) / chunks
-        withoutActuallyEscaping(body) { escaping in
-            // Chunks touch disjoint ranges; concurrentPerform returns only when all are done.
-            nonisolated(unsafe) let fn = escaping
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = c * size
-                let hi = min(count, lo + size)
-                if lo < hi { fn(lo..<hi) }
-            }
+        // Chunks touch disjoint ranges; the pool returns only when all are done.
+        SpinPool.shared.run(chunks) { c in
+            let lo = c * size
+            let hi = min(count, lo + size)
+            if lo < hi { body(lo..<hi) }
         }
+    }
+
+    /// Runs `body(task)` for every task in `0..<count`, on up to `workers` threads
+    /// (the calling thread alone when `workers` is 1). Tasks must touch disjoint memory.
+    public static func tasks(_ count: Int, workers: Int, _ body: (Int) -> Void) {
+        if workers <= 1 || count < 2 {
+            for t in 0..<count { body(t) }
+            return
+        }
+        SpinPool.shared.run(count, body)
     }
 }
 

@@ -11,15 +11,10 @@ enum Softmax {
     static func rowsSerial(_ p: UnsafeMutablePointer<Float>, rows: Range<Int>, cols: Int) {
         for r in rows {
             let row = p + r * cols
-            var m = -Float.infinity
-            for j in 0..<cols { m = max(m, row[j]) }
+            let m = VectorMath.max(row, count: cols)
             if m == -.infinity { row.update(repeating: 0, count: cols); continue }
-            for j in 0..<cols { row[j] -= m }
-            VectorMath.exp(row, count: cols)
-            var sum: Float = 0
-            for j in 0..<cols { sum += row[j] }
-            let inv = 1 / sum
-            for j in 0..<cols { row[j] *= inv }
+            VectorMath.map(row, count: cols) { VectorMath.exp($0 - m) }
+            VectorMath.scale(row, count: cols, 1 / VectorMath.sum(row, count: cols))
         }
     }
 }

@@ -1,4 +1,5 @@
-/// Vectorised transcendental functions for the hot elementwise loops (softmax, SiLU).
+/// Vectorised transcendental functions and reductions for the hot elementwise loops
+/// (softmax, SiLU, GELU).
 /// `exp` uses the classic Cephes single-precision reduction and polynomial: about 1-2 ulp,
 /// far inside the 1e-4 parity budget, and several times faster than calling `expf` per element.
 public enum VectorMath {
@@ -7,7 +8,9 @@ public enum VectorMath {
     @inline(__always)
     public static func exp(_ x: V) -> V {
         let hi = V(repeating: 88.376_26), lo = V(repeating: -87.336_55)
-        let xc = x.clamped(lowerBound: lo, upperBound: hi)
+        // replacing(with:where:) rather than clamped(): the latter is a generic call per vector.
+        var xc = x.replacing(with: hi, where: x .> hi)
+        xc.replace(with: lo, where: xc .< lo)
         // Round to nearest with the 1.5 * 2^23 trick: the integer lands in the low mantissa
         // bits, avoiding the generic (slow) SIMD rounding and float-to-int conversions.
         let magic = V(repeating: 12_582_912)
@@ -29,37 +32,81 @@ public enum VectorMath {
         return (y * scale).replacing(with: 0, where: x .< lo)
     }
 
-    /// In-place exp over `n` floats.
-    public static func exp(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+    /// erf to within 5e-7 absolute (Abramowitz and Stegun 7.1.26: 1.5e-7, plus float rounding), vectorised.
+    @inline(__always)
+    public static func erf(_ x: V) -> V {
+        let a = x.replacing(with: -x, where: x .< 0)
+        let t = 1 / (1 + 0.327_591_1 * a)
+        var p = V(repeating: 1.061_405_429)
+        p = p * t - 1.453_152_027
+        p = p * t + 1.421_413_741
+        p = p * t - 0.284_496_736
+        p = p * t + 0.254_829_592
+        let y = 1 - p * t * exp(-a * a)
+        return y.replacing(with: -y, where: x .< 0)
+    }
+
+    /// In-place exact GELU, `0.5 x (1 + erf(x / sqrt 2))`, over `n` floats.
+    public static func gelu(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+        map(p, count: n) { x in 0.5 * x * (1 + erf(x * 0.707_106_781_186_547_52)) }
+    }
+
+    /// Applies `f` to `n` floats in place, eight at a time (the tail padded with zeros).
+    @inline(__always)
+    static func map(_ p: UnsafeMutablePointer<Float>, count n: Int, _ f: (V) -> V) {
         var i = 0
         while i + 8 <= n {
             let v = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
-            UnsafeMutableRawPointer(p + i).storeBytes(of: exp(v), as: V.self)
+            UnsafeMutableRawPointer(p + i).storeBytes(of: f(v), as: V.self)
             i += 8
         }
         if i < n {
             var tail = V(repeating: 0)
             for j in 0..<(n - i) { tail[j] = p[i + j] }
-            let r = exp(tail)
+            let r = f(tail)
             for j in 0..<(n - i) { p[i + j] = r[j] }
         }
     }
 
-    /// In-place `x * sigmoid(k * x)` (SiLU for k = 1, CLIP's quick GELU for k = 1.702).
-    public static func swish(_ p: UnsafeMutablePointer<Float>, count n: Int, k: Float) {
+    /// Largest of `n` floats (-inf for none).
+    public static func max(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+        var m = V(repeating: -.infinity)
         var i = 0
         while i + 8 <= n {
-            let x = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
-            let y = x / (1 + exp(-k * x))
-            UnsafeMutableRawPointer(p + i).storeBytes(of: y, as: V.self)
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+            m.replace(with: v, where: v .> m)
             i += 8
         }
-        while i < n {
-            var t = V(repeating: 0)
-            t[0] = p[i]
-            let y = t / (1 + exp(-k * t))
-            p[i] = y[0]
-            i += 1
+        var r = m.max()
+        while i < n { r = Swift.max(r, p[i]); i += 1 }
+        return r
+    }
+
+    /// Sum of `n` floats.
+    public static func sum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+        var s = V(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            s += UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+            i += 8
         }
+        var r = s.sum()
+        while i < n { r += p[i]; i += 1 }
+        return r
+    }
+
+    /// In-place exp over `n` floats.
+    public static func exp(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+        map(p, count: n) { exp($0) }
+    }
+
+    /// In-place `x * sigmoid(k * x)` (SiLU for k = 1, CLIP's quick GELU for k = 1.702).
+    public static func swish(_ p: UnsafeMutablePointer<Float>, count n: Int, k: Float) {
+        map(p, count: n) { x in x / (1 + exp(-k * x)) }
+    }
+
+    /// In-place `x * c` over `n` floats.
+    public static func scale(_ p: UnsafeMutablePointer<Float>, count n: Int, _ c: Float) {
+        map(p, count: n) { $0 * c }
     }
 }

@@ -8,8 +8,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time text-to-image end to end (noise to RGBA8, prompt pre-encoded) over repeated runs.")
 
-    @Option(name: .long, help: "Diffusers model folder.")
-    var model: String
+    @Option(name: .long, help: "Diffusers model folder (default: the embedded model).")
+    var model: String?
 
     @Option(name: .long, help: "Separate decoder folder (e.g. TAESD).")
     var decoder: String?
@@ -26,8 +26,8 @@ struct Bench: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Step counts to measure, e.g. --steps 1 2 4.")
     var steps: [Int] = [1, 4]
 
-    @Option(name: .long, help: "Guidance scale.")
-    var guidance: Float = 0
+    @Option(name: .long, help: "Guidance scale (default: the model's tessera.json, else 0).")
+    var guidance: Float?
 
     @Option(name: .long, help: "Seamless tiling: none, x, y or xy.")
     var tiling = "xy"
@@ -39,9 +39,11 @@ struct Bench: ParsableCommand {
     var warmup = 3
 
     func run() throws {
-        guard let tiling = Tiling(name: tiling) else { throw ValidationError("--tiling must be none, x, y or xy") }
+        let folder = try ModelChoice.folder(model)
+        let tiling = try ModelChoice.tiling(tiling, recommended: ModelRecommendations())
+        let guidance = try guidance ?? ModelRecommendations(folder: folder).guidance ?? 0
         let store = MemoryPromptStore()
-        let loaded = try DiffusionModel(folder: URL(fileURLWithPath: model), decoderFolder: decoder.map { URL(fileURLWithPath: $0) })
+        let loaded = try DiffusionModel(folder: folder, decoderFolder: decoder.map { URL(fileURLWithPath: $0) })
         let pipeline = TextToImagePipeline(model: loaded, store: store)
         _ = try pipeline.prompts.encode(prompt)
         if guidance > 1 { _ = try pipeline.prompts.encode("") }

@@ -8,8 +8,8 @@ struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render one image locally from a diffusers model folder and print stage timings.")
 
-    @Option(name: .long, help: "Diffusers model folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/).")
-    var model: String
+    @Option(name: .long, help: "Diffusers model folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/). Default: the embedded model.")
+    var model: String?
 
     @Option(name: .long, help: "A separate decoder folder (e.g. TAESD) used instead of the model's vae/.")
     var decoder: String?
@@ -23,23 +23,23 @@ struct Render: ParsableCommand {
     @Option(name: .long, help: "Seed (0 ... 2^64-1), as torch.Generator().manual_seed(seed).")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "Denoising steps.")
-    var steps: Int = 1
+    @Option(name: .long, help: "Denoising steps (default: the model's tessera.json, else 1).")
+    var steps: Int?
 
-    @Option(name: .long, help: "Width in pixels (multiple of 8).")
-    var width: Int = 512
+    @Option(name: .long, help: "Width in pixels (multiple of 8; default: the model's resolution, else 512).")
+    var width: Int?
 
-    @Option(name: .long, help: "Height in pixels (multiple of 8).")
-    var height: Int = 512
+    @Option(name: .long, help: "Height in pixels (multiple of 8; default: the model's resolution, else 512).")
+    var height: Int?
 
-    @Option(name: .long, help: "Classifier-free guidance scale (guidance runs when > 1).")
-    var guidance: Float = 0
+    @Option(name: .long, help: "Classifier-free guidance scale (guidance runs when > 1; default: the model's, else 0).")
+    var guidance: Float?
 
     @Option(name: .long, help: "Scheduler override: euler, euler_a, lcm or ddim (default: the model's).")
     var scheduler: String?
 
-    @Option(name: .long, help: "Seamless tiling: none, x, y or xy.")
-    var tiling: String = "none"
+    @Option(name: .long, help: "Seamless tiling: none, x, y or xy (default: the model's, else none).")
+    var tiling: String?
 
     @Option(name: .customLong("save-latents"), help: "Write the final latents to this .npy file.")
     var saveLatents: String?
@@ -48,14 +48,18 @@ struct Render: ParsableCommand {
     var output: String
 
     func run() throws {
-        guard let tiling = Tiling(name: tiling) else { throw ValidationError("--tiling must be none, x, y or xy") }
+        let folder = try ModelChoice.folder(model)
+        let rec = try ModelRecommendations(folder: folder)
+        let tiling = try ModelChoice.tiling(tiling, recommended: rec)
         let kind = try scheduler.map { try SchedulerKind(name: $0) }
+        let width = width ?? rec.resolution ?? 512, height = height ?? rec.resolution ?? 512
         var clock = Date()
-        let model = try DiffusionModel(folder: URL(fileURLWithPath: model), decoderFolder: decoder.map { URL(fileURLWithPath: $0) })
+        let model = try DiffusionModel(folder: folder, decoderFolder: decoder.map { URL(fileURLWithPath: $0) })
         let pipeline = TextToImagePipeline(model: model)
         print(String(format: "load            %8.1f ms", Date().timeIntervalSince(clock) * 1000))
-        let params = GenerationParameters(prompt: prompt, negativePrompt: negative, seed: seed, steps: steps,
-                                          width: width, height: height, guidance: guidance, scheduler: kind, tiling: tiling)
+        let params = GenerationParameters(prompt: prompt, negativePrompt: negative, seed: seed, steps: steps ?? rec.steps ?? 1,
+                                          width: width, height: height, guidance: guidance ?? rec.guidance ?? 0,
+                                          scheduler: kind, tiling: tiling)
         let result = try pipeline.generate(params)
         let t = result.timings
         print(String(format: "text encoding   %8.1f ms", t.textEncoding * 1000))

@@ -13,6 +13,6 @@ struct Tessera: ParsableCommand {
         Daemon clients (ping, hello, stats, generate, watch) talk to a running tesserad; \
         render, tokenize, encode-text and inspect run locally on a model folder.
         """,
-        subcommands: [Render.self, Bench.self, Latency.self, Tokenize.self, EncodeText.self, Inspect.self, Ping.self, Hello.self, Stats.self, Generate.self, Watch.self]
+        subcommands: [Render.self, Batch.self, Bench.self, Latency.self, Tokenize.self, EncodeText.self, Inspect.self, Ping.self, Hello.self, Stats.self, Generate.self, Watch.self]
     )
 }

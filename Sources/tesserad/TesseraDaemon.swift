@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import TesseraDiffusion
 import TesseraServer
 import TesseraTensor
 
@@ -27,11 +28,11 @@ struct TesseraDaemon: AsyncParsableCommand {
     @Option(name: .customLong("cache-dir"), help: "Directory for persistent caches (prompt embeddings).")
     var cacheDir: String?
 
-    @Option(name: .customLong("default-steps"), help: "Steps when a request gives none.")
-    var defaultSteps = 2
+    @Option(name: .customLong("default-steps"), help: "Steps when a request gives none (default: the model's tessera.json, else 2).")
+    var defaultSteps: Int?
 
-    @Option(name: .customLong("default-guidance"), help: "Guidance when a request gives none.")
-    var defaultGuidance = 0.0
+    @Option(name: .customLong("default-guidance"), help: "Guidance when a request gives none (default: the model's tessera.json, else 0).")
+    var defaultGuidance: Double?
 
     @Option(name: .customLong("cache-mb"), help: "Memory budget of all caches together, in MiB (split prompt 1/8, latent 1/8, result 3/4).")
     var cacheMB = 384
@@ -54,20 +55,6 @@ struct TesseraDaemon: AsyncParsableCommand {
     @Option(name: .customLong("max-batch"), help: "Most requests sharing one UNet batch.")
     var maxBatch = 4
 
-    /// A model folder at `relative`, from the working directory or from the checkout the
-    /// executable was built in (`.build/<config>/tesserad`).
-    static func findModel(_ relative: String) -> URL? {
-        let candidates = [URL(fileURLWithPath: relative),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                              .appendingPathComponent("../../../\(relative)").standardizedFileURL]
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model_index.json").path) }
-    }
-
-    static func embeddedModel() -> URL? { findModel("models/tessera-tex-v0") }
-
-    /// The tiny SD1-like test model.
-    static func fixtureModel() -> URL? { findModel("Tests/Fixtures/pipelines/sd1_tiny") }
-
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
@@ -89,9 +76,9 @@ struct TesseraDaemon: AsyncParsableCommand {
         config.limits.maxSteps = maxSteps
         var specs = model
         if specs.isEmpty {
-            if let embedded = Self.embeddedModel() {
+            if let embedded = BundledModels.embedded {
                 specs = ["tessera-tex-v0=\(embedded.path)"]
-            } else if let fixture = Self.fixtureModel() {
+            } else if let fixture = BundledModels.fixture {
                 // Until the embedded model is committed, serve the tiny random-weight test model
                 // so the daemon and its clients can be tried; its images are noise, not textures.
                 logger.warning("embedded model not found; serving the random-weight fixture model \(fixture.path) (noise, not textures)")
@@ -104,8 +91,10 @@ struct TesseraDaemon: AsyncParsableCommand {
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
             let folder = URL(fileURLWithPath: parts.count == 2 ? parts[1] : parts[0])
             let name = parts.count == 2 ? parts[0] : folder.standardizedFileURL.lastPathComponent
+            let rec = try ModelRecommendations(folder: folder)
             config.models.append(.init(name: name, folder: folder, decoder: i == 0 ? decoder.map { URL(fileURLWithPath: $0) } : nil,
-                                       defaultSteps: defaultSteps, defaultGuidance: defaultGuidance))
+                                       defaultSteps: defaultSteps ?? rec.steps ?? 2,
+                                       defaultGuidance: defaultGuidance ?? rec.guidance.map(Double.init) ?? 0))
         }
         logger.info("loading \(config.models.count) model(s): \(config.models.map(\.name).joined(separator: ", "))")
         let server = try TesseraServer(configuration: config)
@@ -119,15 +108,6 @@ struct TesseraDaemon: AsyncParsableCommand {
 struct DaemonService: Service {
     let server: TesseraServer
     let logger: Logger
-
-    /// The tiny SD1-like test model, found from the working directory or the executable's checkout.
-    static func fixtureModel() -> URL? {
-        let relative = "Tests/Fixtures/pipelines/sd1_tiny"
-        let candidates = [URL(fileURLWithPath: relative),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                              .appendingPathComponent("../../../\(relative)").standardizedFileURL]
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model_index.json").path) }
-    }
 
     func run() async throws {
         try server.start()

@@ -10,12 +10,16 @@ final class TextToImagePipelineTests: XCTestCase {
     }
 
 
-    func runCases(_ name: String) throws {
-        let folder = Fixtures.url("pipelines/\(name)")
+    /// Runs every case in `references`/reference_e2e.json on the model in `folder` and
+    /// compares latents and RGB8 pixels with what diffusers produced.
+    func runCases(_ name: String, model: URL? = nil, references: URL? = nil, count: Int = 3,
+                  latentTolerance: Float = 1e-4) throws {
+        let folder = model ?? Fixtures.url("pipelines/\(name)")
+        let refs = references ?? folder
         let pipeline = TextToImagePipeline(model: try DiffusionModel(folder: folder))
-        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: folder.appendingPathComponent("reference_e2e.json")))
-        let ref = try SafeTensorsFile(url: folder.appendingPathComponent("reference_e2e.safetensors"))
-        XCTAssertEqual(cases.count, 3)
+        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: refs.appendingPathComponent("reference_e2e.json")))
+        let ref = try SafeTensorsFile(url: refs.appendingPathComponent("reference_e2e.safetensors"))
+        XCTAssertEqual(cases.count, count)
         for c in cases {
             let p = GenerationParameters(prompt: c.prompt, negativePrompt: c.negative, seed: c.seed, steps: c.steps,
                                          width: c.width, height: c.height, guidance: c.guidance,
@@ -24,7 +28,7 @@ final class TextToImagePipelineTests: XCTestCase {
             XCTAssertEqual(result.stepsRun, c.steps)
             let expectedLatents = try ref.tensor("\(c.name).latents")
             let err = maxAbsError(result.latents, expectedLatents)
-            XCTAssertLessThanOrEqual(err, 1e-4, "\(name)/\(c.name): latent error \(err)")
+            XCTAssertLessThanOrEqual(err, latentTolerance, "\(name)/\(c.name): latent error \(err)")
 
             let rgba = try ImageConversion.rgba8(fromDecoded: result.image)[0]
             let pixels = try ref.tensor("\(c.name).pixels")  // [1, H, W, 3]
@@ -46,6 +50,14 @@ final class TextToImagePipelineTests: XCTestCase {
     func testSD1EulerTrailingMatchesDiffusers() throws { try runCases("sd1_tiny") }
 
     func testSD2LCMWithGuidanceEmbeddingMatchesDiffusers() throws { try runCases("sd2_tiny") }
+
+    /// The committed embedded model against diffusers' images of it (tools/train/make_reference.py):
+    /// 1, 2 and 4 LCM steps, with and without xy tiling, at 128x128.
+    func testEmbeddedModelMatchesDiffusers() throws {
+        let model = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("models/tessera-tex-v0")
+        try runCases("tessera-tex-v0", model: model, references: Fixtures.url("embedded"), count: 4, latentTolerance: 1e-3)
+    }
 
     func testCallbackSeesEveryStepAndCanCancel() throws {
         let pipeline = TextToImagePipeline(model: try DiffusionModel(folder: Fixtures.url("pipelines/sd1_tiny")))

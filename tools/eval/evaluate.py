@@ -7,6 +7,7 @@ Judge a directory of PNGs from any runtime (Tessera's Swift runtime, diffusers, 
 or generate them first with diffusers from an exported model folder, then judge:
 
     python -m tools.eval.evaluate --model models/tessera-tex-v0 [--steps 1 2 4] [--tag diffusers]
+    python -m tools.eval.evaluate --model models/tessera-tex-v0 --swift [--tag swift]   # Tessera's runtime
 
 Image files in DIR are named  p{prompt_id:03d}_s{seed}_n{steps}.png  (128x128 RGB or RGBA,
 rendered with xy tiling), or listed in DIR/manifest.json as
@@ -99,6 +100,22 @@ def generate(model_dir: str, prompts: list[dict], seeds: list[int], steps: list[
                     out / f"p{p['id']:03d}_s{s}_n{n}.png")
         print(f"generated {len(jobs)} images at {n} step(s) ({time.time() - t0:.0f} s)", flush=True)
     (out / "generation.json").write_text(json.dumps({"model": str(model_dir), "guidance_scale": g,
+                                                     "steps": steps, "seeds": seeds, "wall_s": time.time() - t0}))
+    return out
+
+
+def generate_swift(model_dir: str, prompts: list[dict], seeds: list[int], steps: list[int], out: Path,
+                   guidance: float | None, tessera: str) -> Path:
+    """Renders the same images with Tessera's Swift runtime (`tessera batch`, xy tiling)."""
+    import subprocess
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = [{"prompt": p["prompt"], "seed": s, "steps": n, "width": 128, "height": 128, "tiling": "xy",
+             "output": f"p{p['id']:03d}_s{s}_n{n}.png", **({"guidance": guidance} if guidance is not None else {})}
+            for n in steps for p in prompts for s in seeds]
+    (out / "jobs.json").write_text(json.dumps({"jobs": jobs}))
+    t0 = time.time()
+    subprocess.run([tessera, "batch", "--model", model_dir, "--jobs", str(out / "jobs.json")], check=True)
+    (out / "generation.json").write_text(json.dumps({"model": str(model_dir), "runtime": "tessera batch",
                                                      "steps": steps, "seeds": seeds, "wall_s": time.time() - t0}))
     return out
 
@@ -202,6 +219,9 @@ def main(argv=None) -> None:
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--images", help="directory of generated PNGs")
     src.add_argument("--model", help="diffusers model folder to generate from first")
+    ap.add_argument("--swift", action="store_true",
+                    help="with --model: generate with Tessera's Swift runtime (tessera batch) instead of diffusers")
+    ap.add_argument("--tessera", default=str(REPO / ".build" / "release" / "tessera"), help="the tessera executable")
     ap.add_argument("--prompts", default=str(PROMPTS))
     ap.add_argument("--classifier", default=str(DEFAULT_PATH))
     ap.add_argument("--steps", type=int, nargs="*", help="generation steps (default: prompts.json)")
@@ -216,7 +236,12 @@ def main(argv=None) -> None:
     plist = data["prompts"][: args.limit] if args.limit else data["prompts"]
     prompts = {p["id"]: p for p in plist}
     out = Path(args.out)
-    if args.model:
+    if args.model and args.swift:
+        tag = args.tag or "swift"
+        img_dir = generate_swift(args.model, plist, args.seeds or data["seeds"], args.steps or data["steps"],
+                                 out / f"generated_{tag}", args.guidance, args.tessera)
+        source = f"Tessera Swift runtime (`tessera batch`) from {args.model}"
+    elif args.model:
         tag = args.tag or "diffusers"
         img_dir = generate(args.model, plist, args.seeds or data["seeds"], args.steps or data["steps"],
                            out / f"generated_{tag}", args.guidance)

@@ -19,7 +19,7 @@ export OPENBLAS_NUM_THREADS=1 PYTHONUNBUFFERED=1
 stamp() { echo "[$(date +%H:%M:%S)] $*"; }
 
 stamp "stage 1: autoencoder"
-$PY -m tools.train.train_vae --resume --corpus "${CORPUS:-20000}" --steps "${VAE_STEPS:-3000}"
+$PY -m tools.train.train_vae --resume --corpus "${CORPUS:-20000}" --steps "${VAE_STEPS:-7500}" --crop "${VAE_CROP:-64}" --batch "${VAE_BATCH:-12}"
 stamp "stage 2: UNet + text encoder"
 $PY -m tools.train.train_unet --resume --steps "${UNET_STEPS:-3200}"
 stamp "stage 3: LCM distillation"
