@@ -22,9 +22,9 @@ stamp() { echo "[$(date +%H:%M:%S)] $*"; }
 stamp "stage 1: autoencoder"
 $PY -m tools.train.train_vae --resume --corpus "${CORPUS:-20000}" --steps "${VAE_STEPS:-7500}" --crop "${VAE_CROP:-64}" --batch "${VAE_BATCH:-12}"
 stamp "stage 2: UNet + text encoder"
-$PY -m tools.train.train_unet --resume --steps "${UNET_STEPS:-4000}"
+$PY -m tools.train.train_unet --resume --steps "${UNET_STEPS:-2000}" --lr "${UNET_LR:-8e-4}"
 stamp "stage 3: LCM distillation"
-$PY -m tools.train.distill_lcm --resume --steps "${LCM_STEPS:-1000}"
+$PY -m tools.train.distill_lcm --resume --steps "${LCM_STEPS:-500}"
 stamp "export"
 $PY -m tools.train.export
 $PY -m tools.train.check_export
