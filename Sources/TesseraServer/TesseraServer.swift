@@ -103,6 +103,9 @@ public final class TesseraServer: @unchecked Sendable {
 
     // MARK: Transport thread
 
+    /// How long the transport thread keeps polling without blocking after a message.
+    static let busyPollNanoseconds: UInt64 = 300_000
+
     private func transportLoop(router: ZMQSocket, xpub: ZMQSocket) {
         var poller = ZMQPoller()
         let r = poller.register(router)
@@ -110,9 +113,15 @@ public final class TesseraServer: @unchecked Sendable {
         let w = poller.register(wakeup.socket)
         var drained = false
         let frameLimit = configuration.limits.maxFrames + 3
+        // For a short while after each message the loop polls without blocking: a client that
+        // sends again (a cache hit, the next request of a burst) is then picked up at once
+        // instead of after a futex wake-up, which is most of a round trip's tail on a VM.
+        var spinUntil: UInt64 = 0
         while true {
             // Wake at least every 5 ms while work is queued, so deadlines are policed on time.
-            let events = (try? poller.poll(seconds: scheduler.nextDeadline == nil ? 0.1 : 0.005)) ?? []
+            let spinning = DispatchTime.now().uptimeNanoseconds < spinUntil
+            let events = (try? poller.poll(seconds: spinning ? 0 : scheduler.nextDeadline == nil ? 0.1 : 0.005)) ?? []
+            if events.contains(where: { !$0.isEmpty }) { spinUntil = DispatchTime.now().uptimeNanoseconds + Self.busyPollNanoseconds }
             if events.count == 3 {
                 if events[r].contains(.readable) {
                     while let message = try? router.tryReceive(frameLimit: frameLimit) { handle(message, router: router) }

@@ -140,8 +140,9 @@ final class DaemonTests: XCTestCase {
         let c = try d.dealer()
         for i in 0..<3 { _ = try c.call(generate("warm\(i)", seed: UInt64(50 + i), steps: 2)) }
         let p = d.server.scheduler.costs.predict(.init(model: "tiny", width: 32, height: 32))
-        // A budget for the fixed part plus about two steps, asking for 8.
-        let budget = Int(p.fixedMs + 3.5 * p.perStepMs) + 1
+        // A budget for the scheduler's safety slack, the fixed part and about two steps, asking for 8.
+        // (Without the slack, a fast machine's budget leaves room for no step at all.)
+        let budget = Int(GenerationScheduler.slackMs + p.fixedMs + 3.5 * p.perStepMs) + 1
         let reply = try c.call(generate("deg", seed: 77, steps: 8, deadline: budget, onMiss: .degrade))
         let g = try XCTUnwrap(reply.generated, "\(reply)")
         XCTAssertTrue(g.delivered.degraded)
