@@ -43,8 +43,8 @@ struct Batch: ParsableCommand {
         let pipeline = TextToImagePipeline(model: try DiffusionModel(folder: folder), store: MemoryPromptStore())
         let base = file.deletingLastPathComponent()
         let start = Date()
+        let size = rec.resolution ?? 512
         for (i, job) in list.enumerated() {
-            let size = rec.resolution ?? 512
             let params = GenerationParameters(prompt: job.prompt, negativePrompt: job.negative, seed: job.seed ?? 0,
                                               steps: job.steps ?? rec.steps ?? 1, width: job.width ?? size,
                                               height: job.height ?? size, guidance: job.guidance ?? rec.guidance ?? 0,
