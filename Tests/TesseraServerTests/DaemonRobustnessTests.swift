@@ -68,6 +68,8 @@ final class DaemonRobustnessTests: XCTestCase {
     }
 
     /// 8 DEALER clients, 400 requests with mixed sizes and deadlines: exactly one reply each.
+    /// The queue holds 256, so when the transport reads faster than the worker drains, some
+    /// requests are refused with `busy`; a refusal is still their one reply.
     func testEightClientsFourHundredRequests() throws {
         let d = try DaemonHarness()
         defer { d.stop() }
@@ -83,14 +85,15 @@ final class DaemonRobustnessTests: XCTestCase {
                 id: id, prompt: "tile \(i % 5)", seed: UInt64(i % 17), width: size, height: size, steps: 1 + i % 2,
                 deadlineMilliseconds: deadline, onMiss: [.degrade, .drop, .late][i % 3])))
         }
+        var generated = 0
         for (client, ids) in expected {
             var seen: [String] = []
             for _ in 0..<ids.count {
                 let reply = try clients[client].receive(timeout: 120)
                 switch reply {
-                case .generate(let g): seen.append(g.id)
+                case .generate(let g): seen.append(g.id); generated += 1
                 case .error(let e):
-                    XCTAssertTrue([ErrorCode.deadlineUnmet, .dropped].contains(e.code), "\(e.code): \(e.message)")
+                    XCTAssertTrue([ErrorCode.deadlineUnmet, .dropped, .busy].contains(e.code), "\(e.code): \(e.message)")
                     seen.append(e.id ?? "?")
                 default: XCTFail("unexpected \(reply)")
                 }
@@ -99,5 +102,7 @@ final class DaemonRobustnessTests: XCTestCase {
             XCTAssertEqual(Set(seen), ids, "client \(client)")
             XCTAssertThrowsError(try clients[client].receive(timeout: 0.2), "client \(client) got an extra reply")
         }
+        // At least the queue's worth of requests was accepted; many of those are generated.
+        XCTAssertGreaterThan(generated, 50, "the daemon generated almost nothing")
     }
 }

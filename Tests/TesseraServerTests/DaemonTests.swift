@@ -212,7 +212,7 @@ final class DaemonTests: XCTestCase {
         defer { second.stop() }
         let g = try XCTUnwrap(try second.dealer().call(generate("two", prompt: "weathered copper plates", seed: 2)).generated)
         XCTAssertEqual(g.delivered.cache, .partial, "prompt embedding came from the persisted cache")
-        XCTAssertEqual(g.timings.encodeText, 0, accuracy: 5)
+        // A counter, not a timing, proves the encoder was skipped: the embedding was read from disk.
         XCTAssertEqual(second.server.prompts.statistics.diskHits, 1)
     }
 
