@@ -1,7 +1,7 @@
 # Tessera quick start: `make run` and `make test` do all the set-up themselves.
 # Both are safe to run twice: apt only runs when a package is missing.
 
-APT_PACKAGES := libzmq3-dev libopenblas-dev libpng-dev pkg-config
+APT_PACKAGES := libzmq3-dev libopenblas-dev libpng-dev libdnnl-dev pkg-config
 SWIFT ?= swift
 CONFIG ?= release
 

@@ -28,11 +28,13 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // Debian's libdnnl-dev ships no pkg-config file; the module map links dnnl and gomp.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
-        // Numerical core: tensors and kernels over OpenBLAS.
+        // Numerical core: tensors and kernels over OpenBLAS (reference) and oneDNN (convolutions).
         .target(
             name: "TesseraTensor",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CDNNL"],
             // Kernels are optimised in debug builds too: unoptimised SIMD code is orders of
             // magnitude slower and would dominate the test suite's run time.
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),

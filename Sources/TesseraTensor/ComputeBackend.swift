@@ -71,6 +71,18 @@ public enum Compute {
         Parallel.workerOverride = max(1, count)
     }
 
+    /// The backends a command line can name: `openblas` (the fp32 reference) and `onednn`.
+    public static let backendNames = ["openblas", "onednn"]
+
+    /// A backend by its command-line name, or nil for an unknown name.
+    public static func backend(named name: String) -> (any ComputeBackend)? {
+        switch name {
+        case "openblas": return OpenBLASBackend()
+        case "onednn": return DNNLBackend()
+        default: return nil
+        }
+    }
+
     private static let lock = NSLock()
     nonisolated(unsafe) private static var current: any ComputeBackend = OpenBLASBackend()
 

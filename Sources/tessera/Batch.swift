@@ -35,7 +35,10 @@ struct Batch: ParsableCommand {
 
     struct JobFile: Decodable { var jobs: [Job] }
 
+    @OptionGroup var compute: ComputeChoice
+
     func run() throws {
+        try compute.apply()
         let file = URL(fileURLWithPath: jobs)
         let list = try JSONDecoder().decode(JobFile.self, from: Data(contentsOf: file)).jobs
         let folder = try ModelChoice.folder(model)

@@ -38,7 +38,10 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Untimed warm-up runs per step count.")
     var warmup = 3
 
+    @OptionGroup var compute: ComputeChoice
+
     func run() throws {
+        try compute.apply()
         let folder = try ModelChoice.folder(model)
         let tiling = try ModelChoice.tiling(tiling, recommended: ModelRecommendations())
         let guidance = try guidance ?? ModelRecommendations(folder: folder).guidance ?? 0

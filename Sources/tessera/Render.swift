@@ -47,7 +47,10 @@ struct Render: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output PNG path.")
     var output: String
 
+    @OptionGroup var compute: ComputeChoice
+
     func run() throws {
+        try compute.apply()
         let folder = try ModelChoice.folder(model)
         let rec = try ModelRecommendations(folder: folder)
         let tiling = try ModelChoice.tiling(tiling, recommended: rec)

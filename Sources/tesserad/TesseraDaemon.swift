@@ -40,6 +40,9 @@ struct TesseraDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "Compute threads for BLAS and the parallel kernels (0: all cores).")
     var threads = 0
 
+    @Option(name: .long, help: "Compute backend: onednn (oneDNN convolutions, the default) or openblas (the fp32 reference).")
+    var backend = "onednn"
+
     @Option(name: .customLong("max-size"), help: "Largest width or height accepted.")
     var maxSize = 1024
 
@@ -61,6 +64,10 @@ struct TesseraDaemon: AsyncParsableCommand {
         var logger = Logger(label: "tesserad")
         logger.logLevel = level
         if threads > 0 { Compute.setThreads(threads) }
+        guard let chosen = Compute.backend(named: backend) else {
+            throw ValidationError("--backend must be one of \(Compute.backendNames.joined(separator: ", "))")
+        }
+        Compute.backend = chosen
         var config = ServerConfiguration()
         config.controlEndpoint = control
         config.streamEndpoint = stream
@@ -96,7 +103,7 @@ struct TesseraDaemon: AsyncParsableCommand {
                                        defaultSteps: defaultSteps ?? rec.steps ?? 2,
                                        defaultGuidance: defaultGuidance ?? rec.guidance.map(Double.init) ?? 0))
         }
-        logger.info("loading \(config.models.count) model(s): \(config.models.map(\.name).joined(separator: ", "))")
+        logger.info("loading \(config.models.count) model(s): \(config.models.map(\.name).joined(separator: ", ")); compute backend \(Compute.backend.name)")
         let server = try TesseraServer(configuration: config)
         let service = DaemonService(server: server, logger: logger)
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

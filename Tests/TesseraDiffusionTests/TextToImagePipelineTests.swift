@@ -13,7 +13,10 @@ final class TextToImagePipelineTests: XCTestCase {
     /// Runs every case in `references`/reference_e2e.json on the model in `folder` and
     /// compares latents and RGB8 pixels with what diffusers produced.
     func runCases(_ name: String, model: URL? = nil, references: URL? = nil, count: Int = 3,
-                  latentTolerance: Float = 1e-4) throws {
+                  latentTolerance: Float = 1e-4, backend: (any ComputeBackend)? = nil) throws {
+        let saved = Compute.backend
+        if let backend { Compute.backend = backend }
+        defer { Compute.backend = saved }
         let folder = model ?? Fixtures.url("pipelines/\(name)")
         let refs = references ?? folder
         let pipeline = TextToImagePipeline(model: try DiffusionModel(folder: folder))
@@ -47,16 +50,27 @@ final class TextToImagePipelineTests: XCTestCase {
         }
     }
 
-    func testSD1EulerTrailingMatchesDiffusers() throws { try runCases("sd1_tiny") }
+    func testSD1EulerTrailingMatchesDiffusers() throws { try runCases("sd1_tiny", backend: OpenBLASBackend()) }
 
-    func testSD2LCMWithGuidanceEmbeddingMatchesDiffusers() throws { try runCases("sd2_tiny") }
+    func testSD2LCMWithGuidanceEmbeddingMatchesDiffusers() throws { try runCases("sd2_tiny", backend: OpenBLASBackend()) }
 
     /// The committed embedded model against diffusers' images of it (tools/train/make_reference.py):
     /// 1, 2 and 4 LCM steps, with and without xy tiling, at 128x128.
     func testEmbeddedModelMatchesDiffusers() throws {
-        let model = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("models/tessera-tex-v0")
-        try runCases("tessera-tex-v0", model: model, references: Fixtures.url("embedded"), count: 4, latentTolerance: 1e-3)
+        try runCases("tessera-tex-v0", model: embeddedModel, references: Fixtures.url("embedded"), count: 4,
+                     latentTolerance: 1e-3, backend: OpenBLASBackend())
+    }
+
+    /// The oneDNN backend (the executables' default) meets the same pixel tolerance.
+    func testEmbeddedModelMatchesDiffusersOnOneDNN() throws {
+        try runCases("tessera-tex-v0", model: embeddedModel, references: Fixtures.url("embedded"), count: 4,
+                     latentTolerance: 1e-3, backend: DNNLBackend())
+    }
+
+    func testSD1MatchesDiffusersOnOneDNN() throws { try runCases("sd1_tiny", backend: DNNLBackend()) }
+
+    var embeddedModel: URL {
+        Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models/tessera-tex-v0")
     }
 
     func testCallbackSeesEveryStepAndCanCancel() throws {

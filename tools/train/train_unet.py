@@ -3,8 +3,12 @@
     python -m tools.train.train_unet [--minutes 40 | --steps N] [--resume]
 
 Latents: every corpus tile goes once through the encoder (circular padding) into
-runs/latents/latents.npy (float16); their standard deviation sets the VAE's
-scaling_factor so the UNet sees unit-variance latents. Training rolls each latent by a
+runs/latents/latents.npy (float16). The 16 channels come out with standard deviations
+from 0.07 to 0.36, which one scalar scaling_factor cannot equalise, so the autoencoder is
+then whitened per channel by weight surgery (whiten_vae): the encoder's last conv is
+scaled by g_c = s / s_c and the decoder's first conv by 1 / g_c, so every channel has the
+common std s and the scalar scaling_factor 1 / s gives the UNet unit variance in every
+channel. The whitened autoencoder (runs/latents/vae) is the one exported. Training rolls each latent by a
 random whole number of latent pixels (an exact augmentation for periodic tiles) and
 draws a fresh caption from the grammar every time; 10% of captions are dropped to "" so
 classifier-free guidance works. Objective: v-prediction on the SD 1.x DDPM schedule
@@ -72,6 +76,42 @@ def encode_corpus(log) -> dict:
     return meta
 
 
+WHITE_VAE = LATENTS / "vae"
+
+
+@torch.no_grad()
+def whiten_vae(meta: dict, log) -> dict:
+    """Per-channel whitening folded into the autoencoder's weights, and applied to latents.npy.
+
+    Exact for the encoder (its last layer is a conv). The decoder applies tanh(x / 3) * 3
+    before its first conv, so after the fold it sees every channel at the common std
+    (0.16) instead of 0.07-0.36: the clamp stays in its near-linear range either way."""
+    if "channel_gain" in meta:
+        return meta
+    from diffusers import AutoencoderTiny
+    vae = AutoencoderTiny.from_pretrained(RUNS / "vae" / "final")
+    gain = torch.tensor([meta["std"] / s for s in meta["channel_std"]], dtype=torch.float32)
+    last = vae.encoder.layers[-1]
+    first = vae.decoder.layers[0][0] if isinstance(vae.decoder.layers[0], torch.nn.Sequential) else vae.decoder.layers[0]
+    assert isinstance(last, torch.nn.Conv2d) and last.out_channels == LATENT_CHANNELS
+    assert isinstance(first, torch.nn.Conv2d) and first.in_channels == LATENT_CHANNELS
+    last.weight.mul_(gain.view(-1, 1, 1, 1))
+    last.bias.mul_(gain)
+    first.weight.div_(gain.view(1, -1, 1, 1))
+    vae.save_pretrained(WHITE_VAE, safe_serialization=True)
+    lat = np.load(LATENTS / "latents.npy", mmap_mode="r+")
+    g16 = gain.numpy().reshape(1, -1, 1, 1)
+    for i in range(0, len(lat), 1024):
+        lat[i:i + 1024] = (lat[i:i + 1024].astype(np.float32) * g16).astype(np.float16)
+    lat.flush()
+    meta = dict(meta, channel_gain=gain.tolist(), raw_channel_std=meta["channel_std"],
+                channel_std=[meta["std"]] * LATENT_CHANNELS,
+                channel_mean=[m * g for m, g in zip(meta["channel_mean"], gain.tolist())])
+    (LATENTS / "meta.json").write_text(json.dumps(meta, indent=1))
+    log(f"whitened latents: gains {np.round(gain.numpy(), 3).tolist()}; autoencoder folded into {WHITE_VAE}")
+    return meta
+
+
 def tokenize(tok, texts: list[str]) -> torch.Tensor:
     return tok(texts, padding="max_length", max_length=MAX_TOKENS, truncation=True, return_tensors="pt").input_ids
 
@@ -94,7 +134,7 @@ def sample_grid(unet, te, tok, prompts: list[str], sf: float, path, steps: int =
     from PIL import Image
     sched = DDIMScheduler(**scheduler_config(set_alpha_to_one=False, steps_offset=1, timestep_spacing="trailing"))
     sched.set_timesteps(steps)
-    vae = AutoencoderTiny.from_pretrained(RUNS / "vae" / "final")
+    vae = AutoencoderTiny.from_pretrained(WHITE_VAE)
     circular(vae, True)
     cond = te(tokenize(tok, prompts))[0]
     unc = te(tokenize(tok, [""] * len(prompts)))[0]
@@ -128,7 +168,7 @@ def main(argv=None) -> None:
         return
     clock = CpuClock("2a_encode_latents")
     log(f"stage 2 (unet + text encoder) args {vars(args)}")
-    meta = encode_corpus(log)
+    meta = whiten_vae(encode_corpus(log), log)
     clock.commit()
     clock = CpuClock("2_unet")
     sf = meta["scaling_factor"]

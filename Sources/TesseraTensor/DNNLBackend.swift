@@ -1,0 +1,108 @@
+import Foundation
+
+/// Convolutions on oneDNN's JIT kernels (blocked layouts, weights reordered once per
+/// weight tensor, primitives cached per geometry, bands of output rows on Tessera's
+/// workers); linear layers, matmuls and attention stay on the OpenBLAS reference path.
+///
+/// oneDNN picks its kernels for the CPU it finds (`isa`): on AVX2 machines that is its
+/// direct `jit:avx2` convolution, about 2 to 3.5 times the single-core throughput of
+/// im2col + sgemm on the embedded model's small-channel convs (docs/BENCHMARKS.md).
+/// Winograd and bf16 kernels need AVX-512 and are not used.
+public struct DNNLBackend: ComputeBackend {
+    public var name: String { "onednn-fp32 (\(isa))" }
+    /// The instruction set oneDNN dispatches to on this CPU.
+    public var isa: String { DNNLEngine.shared.isa }
+    private let reference = OpenBLASBackend()
+
+    /// A backend on the process's oneDNN engine.
+    public init() {}
+
+    public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions) -> Tensor {
+        precondition(x.rank == 4 && weight.rank == 4, "conv2d expects x [N,C,H,W] and weight [O,C,kh,kw], got \(x.shape), \(weight.shape)")
+        let (kh, kw) = (weight.shape[2], weight.shape[3])
+        precondition(weight.shape[1] == x.shape[1], "conv2d: input has \(x.shape[1]) channels, weight expects \(weight.shape[1])")
+        if let bias { precondition(bias.count == weight.shape[0], "conv2d: bias has \(bias.count) values for \(weight.shape[0]) outputs") }
+        let (ho, wo) = o.outputSize(height: x.shape[2], width: x.shape[3], kh: kh, kw: kw)
+        precondition(ho > 0 && wo > 0, "conv2d: empty output for input \(x.shape), kernel \(kh)x\(kw)")
+        let (n, c, h, w, oc) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], weight.shape[0])
+        let (py, px) = o.padding
+        // oneDNN pads with zeros only: a circular axis is padded by copying each band's
+        // input, wrapped, into the primitive's staging buffer.
+        let wrapY = o.paddingModeY == .circular && py > 0, wrapX = o.paddingModeX == .circular && px > 0
+        let out = Tensor(uninitialized: [n, oc, ho, wo])
+        // Bands of output rows, one per worker when the convolution is big enough to share.
+        let work = oc * ho * wo * c * kh * kw
+        let bands = work >= OpenBLASBackend.parallelFlops ? min(Parallel.workers, ho) : 1
+        let rowsPerBand = (ho + bands - 1) / bands
+        let (src, dst) = (x.data, out.data)
+        Parallel.tasks(bands, workers: bands) { band in
+            let r0 = band * rowsPerBand, r1 = min(ho, r0 + rowsPerBand)
+            guard r0 < r1 else { return }
+            // Input rows this band reads (in unpadded coordinates, may lie outside 0..<h).
+            let first = r0 * o.stride.0 - py, last = (r1 - 1) * o.stride.0 - py + kh
+            let rows = wrapY ? (first..<last) : (max(first, 0)..<min(last, h))
+            let g = DNNLConvolution.Geometry(
+                n: n, c: c, h: rows.count, w: wrapX ? w + 2 * px : w, oc: oc, kh: kh, kw: kw,
+                strideY: o.stride.0, strideX: o.stride.1,
+                padTop: wrapY ? 0 : max(0, -first), padBottom: wrapY ? 0 : max(0, last - h),
+                padLeft: wrapX ? 0 : px, padRight: wrapX ? 0 : px,
+                bias: bias != nil, sourcePlane: h * w, outputPlane: ho * wo, staged: wrapY || wrapX, band: band)
+            let conv = DNNLConvolutions.shared.convolution(for: g)
+            if g.staged {
+                conv.run(fill: { Self.stage(src, planes: n * c, height: h, width: w, rows: rows, wrapX: wrapX ? px : 0, into: $0) },
+                         weight: weight, bias: bias, dst: dst + r0 * wo)
+            } else {
+                conv.run(src: src + rows.lowerBound * w, weight: weight, bias: bias, dst: dst + r0 * wo)
+            }
+        }
+        return out
+    }
+
+    /// Copies input `rows` (indices taken modulo `height`) of every plane into the dense
+    /// staging buffer, each row extended by `wrapX` columns from the opposite edge per side.
+    static func stage(_ src: UnsafePointer<Float>, planes: Int, height h: Int, width w: Int, rows: Range<Int>,
+                      wrapX px: Int, into buffer: UnsafeMutablePointer<Float>) {
+        let wp = w + 2 * px
+        var to = buffer
+        for p in 0..<planes {
+            let plane = src + p * h * w
+            for r in rows {
+                let line = plane + ((r % h) + h) % h * w
+                (to + px).update(from: line, count: w)
+                for k in 0..<px {
+                    to[px - 1 - k] = line[((w - 1 - k) % w + w) % w]
+                    to[px + w + k] = line[k % w]
+                }
+                to += wp
+            }
+        }
+    }
+
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        reference.linear(x, weight: weight, bias: bias)
+    }
+
+    public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool) -> Tensor {
+        reference.matmul(a, b, transposeB: transposeB)
+    }
+
+    public func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool) -> Tensor {
+        reference.attention(q: q, k: k, v: v, heads: heads, causal: causal)
+    }
+}
+
+/// The process's compiled convolutions, one per geometry, built on first use.
+final class DNNLConvolutions: @unchecked Sendable {
+    static let shared = DNNLConvolutions()
+    private let lock = NSLock()
+    private var byGeometry: [DNNLConvolution.Geometry: DNNLConvolution] = [:]
+
+    func convolution(for g: DNNLConvolution.Geometry) -> DNNLConvolution {
+        lock.lock()
+        defer { lock.unlock() }
+        if let c = byGeometry[g] { return c }
+        let c = DNNLConvolution(g)
+        byGeometry[g] = c
+        return c
+    }
+}

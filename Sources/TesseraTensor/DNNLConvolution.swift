@@ -1,0 +1,117 @@
+import CDNNL
+import Foundation
+
+/// One oneDNN convolution primitive for one band of output rows, with the reorders between
+/// Tessera's plain NCHW tensors (viewed through strides, so a band is read and written in
+/// place) and the blocked layout the primitive chose.
+///
+/// Every call runs on the calling thread: oneDNN's OpenMP team is held to one thread, and
+/// `DNNLBackend` runs the bands of one convolution on Tessera's own workers instead. Two
+/// thread pools spinning on two cores cost a third of all CPU time in libgomp's barrier.
+final class DNNLConvolution: @unchecked Sendable {
+    /// One band's problem. `padTop`/`padBottom`/`padLeft`/`padRight` are zero padding;
+    /// `sourcePlane` and `outputPlane` are the element counts of a whole channel plane of
+    /// the tensors the band lives in. A `staged` band reads its input from the primitive's
+    /// own dense buffer, which the caller fills (with circular padding already applied).
+    struct Geometry: Hashable {
+        var n, c, h, w, oc, kh, kw, strideY, strideX: Int
+        var padTop, padBottom, padLeft, padRight: Int
+        var bias: Bool
+        var sourcePlane, outputPlane: Int
+        var staged: Bool
+        /// Bands of equal shape get their own primitive: each owns buffers used while it runs.
+        var band: Int
+
+        var outputHeight: Int { (h + padTop + padBottom - kh) / strideY + 1 }
+        var outputWidth: Int { (w + padLeft + padRight - kw) / strideX + 1 }
+    }
+
+    let geometry: Geometry
+    /// oneDNN's name for the chosen implementation, e.g. "jit:avx2".
+    let implementation: String
+    private let lock = NSLock()
+    private let stream: dnnl_stream_t
+    private let primitive: dnnl_primitive_t
+    private let srcPlain: dnnl_memory_t, dstPlain: dnnl_memory_t, biasMemory: dnnl_memory_t?
+    private let srcBlocked: dnnl_memory_t, dstBlocked: dnnl_memory_t
+    private let srcReorder: dnnl_primitive_t, dstReorder: dnnl_primitive_t
+    private let weightsLayout: dnnl_memory_desc_t
+    /// The dense [n, c, h, w] input of a staged band.
+    private let staging: UnsafeMutablePointer<Float>?
+
+    init(_ g: Geometry) {
+        DNNLEngine.singleThreaded()
+        geometry = g
+        let e = DNNLEngine.shared.engine
+        stream = DNNLEngine.shared.makeStream()
+        let (ho, wo) = (g.outputHeight, g.outputWidth)
+        var src = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], dnnl_format_tag_any)
+        var wei = DNNLMemory.descriptor([g.oc, g.c, g.kh, g.kw], dnnl_format_tag_any)
+        var dst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], dnnl_format_tag_any)
+        var bias = DNNLMemory.descriptor([g.oc], dnnl_x)
+        var conv = dnnl_convolution_desc_t()
+        let strides: [Int64] = [Int64(g.strideY), Int64(g.strideX)]
+        let padL: [Int64] = [Int64(g.padTop), Int64(g.padLeft)], padR: [Int64] = [Int64(g.padBottom), Int64(g.padRight)]
+        DNNLEngine.check(withUnsafeMutablePointer(to: &bias) { b in
+            dnnl_convolution_forward_desc_init(&conv, dnnl_forward_inference, dnnl_convolution_direct,
+                                               &src, &wei, g.bias ? b : nil, &dst, strides, padL, padR)
+        }, "convolution descriptor \(g)")
+        var pd: dnnl_primitive_desc_t?
+        DNNLEngine.check(dnnl_primitive_desc_create(&pd, &conv, nil, e, nil), "convolution primitive descriptor \(g)")
+        defer { dnnl_primitive_desc_destroy(pd) }
+        implementation = String(cString: tessera_dnnl_implementation(pd))
+        var srcChosen = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)!.pointee
+        var dstChosen = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0)!.pointee
+        weightsLayout = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)!.pointee
+        var p: dnnl_primitive_t?
+        DNNLEngine.check(dnnl_primitive_create(&p, pd), "convolution primitive \(g)")
+        primitive = p!
+
+        staging = g.staged ? .allocate(capacity: g.n * g.c * g.h * g.w) : nil
+        let plane = g.staged ? g.h * g.w : g.sourcePlane
+        var plainSrc = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], strides: [g.c * plane, plane, g.w, 1])
+        var plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], strides: [g.oc * g.outputPlane, g.outputPlane, wo, 1])
+        srcPlain = DNNLMemory.unbound(&plainSrc)
+        dstPlain = DNNLMemory.unbound(&plainDst)
+        biasMemory = g.bias ? DNNLMemory.unbound(&bias) : nil
+        srcBlocked = DNNLMemory.allocated(&srcChosen)
+        dstBlocked = DNNLMemory.allocated(&dstChosen)
+        srcReorder = DNNLMemory.reorder(from: &plainSrc, to: &srcChosen)
+        dstReorder = DNNLMemory.reorder(from: &dstChosen, to: &plainDst)
+    }
+
+    deinit {
+        for p in [primitive, srcReorder, dstReorder] { dnnl_primitive_destroy(p) }
+        for m in [srcPlain, dstPlain, biasMemory, srcBlocked, dstBlocked].compactMap({ $0 }) { dnnl_memory_destroy(m) }
+        dnnl_stream_destroy(stream)
+        staging?.deallocate()
+    }
+
+    /// Convolves a staged band: `fill` writes the dense [n, c, h, w] input first.
+    func run(fill: (UnsafeMutablePointer<Float>) -> Void, weight: Tensor, bias: Tensor?, dst: UnsafeMutablePointer<Float>) {
+        precondition(geometry.staged, "run(fill:) needs a staged geometry")
+        lock.lock()
+        fill(staging!)
+        lock.unlock()
+        run(src: staging!, weight: weight, bias: bias, dst: dst)
+    }
+
+    /// Convolves the band whose first input row is at `src` into the band at `dst`.
+    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, dst: UnsafeMutablePointer<Float>) {
+        DNNLEngine.singleThreaded()
+        let w = DNNLWeightCache.shared.weights(weight, layout: weightsLayout, stream: stream)
+        lock.lock()
+        defer { lock.unlock() }
+        DNNLEngine.check(dnnl_memory_set_data_handle(srcPlain, UnsafeMutableRawPointer(mutating: src)), "source handle")
+        DNNLEngine.check(dnnl_memory_set_data_handle(dstPlain, dst), "destination handle")
+        DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcBlocked)], stream)
+        var args = [(DNNL_ARG_SRC, srcBlocked), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dstBlocked)]
+        if let biasMemory, let bias {
+            DNNLEngine.check(dnnl_memory_set_data_handle(biasMemory, bias.data), "bias handle")
+            args.append((DNNL_ARG_BIAS, biasMemory))
+        }
+        DNNLMemory.execute(primitive, args, stream)
+        DNNLMemory.execute(dstReorder, [(DNNL_ARG_FROM, dstBlocked), (DNNL_ARG_TO, dstPlain)], stream)
+        DNNLEngine.check(dnnl_stream_wait(stream), "stream wait")
+    }
+}

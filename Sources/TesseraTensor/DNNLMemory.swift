@@ -1,0 +1,54 @@
+import CDNNL
+
+/// Helpers over oneDNN memory descriptors, memory objects and reorders.
+enum DNNLMemory {
+    /// fp32 dimensions `dims` in layout `tag` (`dnnl_format_tag_any` lets a primitive choose).
+    static func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        DNNLEngine.check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32, tag),
+                         "memory descriptor \(dims)")
+        return md
+    }
+
+    /// fp32 dimensions `dims` with explicit element `strides`: a view into a larger plain tensor.
+    static func descriptor(_ dims: [Int], strides: [Int]) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        DNNLEngine.check(dnnl_memory_desc_init_by_strides(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32,
+                                                          strides.map(Int64.init)), "memory descriptor \(dims) strides \(strides)")
+        return md
+    }
+
+    static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+        var a = a, b = b
+        return dnnl_memory_desc_equal(&a, &b) != 0
+    }
+
+    /// A memory object whose data handle is set before each use.
+    static func unbound(_ md: inout dnnl_memory_desc_t) -> dnnl_memory_t {
+        var m: dnnl_memory_t?
+        DNNLEngine.check(tessera_dnnl_memory_unbound(&m, &md, DNNLEngine.shared.engine), "memory")
+        return m!
+    }
+
+    /// A memory object owning a buffer oneDNN allocated.
+    static func allocated(_ md: inout dnnl_memory_desc_t) -> dnnl_memory_t {
+        var m: dnnl_memory_t?
+        DNNLEngine.check(tessera_dnnl_memory_allocated(&m, &md, DNNLEngine.shared.engine), "memory")
+        return m!
+    }
+
+    static func reorder(from: inout dnnl_memory_desc_t, to: inout dnnl_memory_desc_t) -> dnnl_primitive_t {
+        let e = DNNLEngine.shared.engine
+        var pd: dnnl_primitive_desc_t?
+        DNNLEngine.check(dnnl_reorder_primitive_desc_create(&pd, &from, e, &to, e, nil), "reorder descriptor")
+        defer { dnnl_primitive_desc_destroy(pd) }
+        var p: dnnl_primitive_t?
+        DNNLEngine.check(dnnl_primitive_create(&p, pd), "reorder primitive")
+        return p!
+    }
+
+    static func execute(_ p: dnnl_primitive_t, _ args: [(Int32, dnnl_memory_t)], _ stream: dnnl_stream_t) {
+        let list = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
+        DNNLEngine.check(dnnl_primitive_execute(p, stream, Int32(list.count), list), "execute")
+    }
+}
