@@ -91,18 +91,34 @@ public struct DNNLBackend: ComputeBackend {
     }
 }
 
-/// The process's compiled convolutions, one per geometry, built on first use.
+/// The process's compiled convolutions, one per band geometry, built on first use. At
+/// most `capacity` are kept (a daemon serving many image sizes would otherwise collect
+/// JIT kernels without end); the least recently used goes first.
 final class DNNLConvolutions: @unchecked Sendable {
-    static let shared = DNNLConvolutions()
+    static let shared = DNNLConvolutions(capacity: 512)
+    let capacity: Int
     private let lock = NSLock()
-    private var byGeometry: [DNNLConvolution.Geometry: DNNLConvolution] = [:]
+    private var byGeometry: [DNNLConvolution.Geometry: (conv: DNNLConvolution, lastUse: Int)] = [:]
+    private var clock = 0
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
 
     func convolution(for g: DNNLConvolution.Geometry) -> DNNLConvolution {
         lock.lock()
         defer { lock.unlock() }
-        if let c = byGeometry[g] { return c }
+        clock += 1
+        if let hit = byGeometry[g] {
+            byGeometry[g] = (hit.conv, clock)
+            return hit.conv
+        }
+        if byGeometry.count >= capacity, let oldest = byGeometry.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            byGeometry[oldest] = nil  // a caller still running it keeps it alive until done
+        }
         let c = DNNLConvolution(g)
-        byGeometry[g] = c
+        byGeometry[g] = (c, clock)
         return c
     }
+
+    /// Primitives currently kept.
+    var count: Int { lock.lock(); defer { lock.unlock() }; return byGeometry.count }
 }

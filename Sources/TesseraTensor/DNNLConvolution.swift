@@ -3,7 +3,8 @@ import Foundation
 
 /// One oneDNN convolution primitive for one band of output rows, with the reorders between
 /// Tessera's plain NCHW tensors (viewed through strides, so a band is read and written in
-/// place) and the blocked layout the primitive chose.
+/// place) and the blocked layout the primitive chose. Its blocked and staging buffers come
+/// from `BufferPool` for the duration of a call, so idle primitives hold no activations.
 ///
 /// Every call runs on the calling thread: oneDNN's OpenMP team is held to one thread, and
 /// `DNNLBackend` runs the bands of one convolution on Tessera's own workers instead. Two
@@ -36,8 +37,10 @@ final class DNNLConvolution: @unchecked Sendable {
     private let srcBlocked: dnnl_memory_t, dstBlocked: dnnl_memory_t
     private let srcReorder: dnnl_primitive_t, dstReorder: dnnl_primitive_t
     private let weightsLayout: dnnl_memory_desc_t
-    /// The dense [n, c, h, w] input of a staged band.
-    private let staging: UnsafeMutablePointer<Float>?
+    /// Floats of the blocked source and destination buffers (blocked layouts pad channels).
+    private let srcBlockedCount: Int, dstBlockedCount: Int
+    /// Floats of a staged band's dense [n, c, h, w] input.
+    var stagingCount: Int { geometry.n * geometry.c * geometry.h * geometry.w }
 
     init(_ g: Geometry) {
         DNNLEngine.singleThreaded()
@@ -67,15 +70,16 @@ final class DNNLConvolution: @unchecked Sendable {
         DNNLEngine.check(dnnl_primitive_create(&p, pd), "convolution primitive \(g)")
         primitive = p!
 
-        staging = g.staged ? .allocate(capacity: g.n * g.c * g.h * g.w) : nil
         let plane = g.staged ? g.h * g.w : g.sourcePlane
         var plainSrc = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], strides: [g.c * plane, plane, g.w, 1])
         var plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], strides: [g.oc * g.outputPlane, g.outputPlane, wo, 1])
         srcPlain = DNNLMemory.unbound(&plainSrc)
         dstPlain = DNNLMemory.unbound(&plainDst)
         biasMemory = g.bias ? DNNLMemory.unbound(&bias) : nil
-        srcBlocked = DNNLMemory.allocated(&srcChosen)
-        dstBlocked = DNNLMemory.allocated(&dstChosen)
+        srcBlocked = DNNLMemory.unbound(&srcChosen)
+        dstBlocked = DNNLMemory.unbound(&dstChosen)
+        srcBlockedCount = (dnnl_memory_desc_get_size(&srcChosen) + 3) / 4
+        dstBlockedCount = (dnnl_memory_desc_get_size(&dstChosen) + 3) / 4
         srcReorder = DNNLMemory.reorder(from: &plainSrc, to: &srcChosen)
         dstReorder = DNNLMemory.reorder(from: &dstChosen, to: &plainDst)
     }
@@ -84,26 +88,32 @@ final class DNNLConvolution: @unchecked Sendable {
         for p in [primitive, srcReorder, dstReorder] { dnnl_primitive_destroy(p) }
         for m in [srcPlain, dstPlain, biasMemory, srcBlocked, dstBlocked].compactMap({ $0 }) { dnnl_memory_destroy(m) }
         dnnl_stream_destroy(stream)
-        staging?.deallocate()
     }
 
     /// Convolves a staged band: `fill` writes the dense [n, c, h, w] input first.
     func run(fill: (UnsafeMutablePointer<Float>) -> Void, weight: Tensor, bias: Tensor?, dst: UnsafeMutablePointer<Float>) {
         precondition(geometry.staged, "run(fill:) needs a staged geometry")
-        lock.lock()
-        fill(staging!)
-        lock.unlock()
-        run(src: staging!, weight: weight, bias: bias, dst: dst)
+        let staging = BufferPool.shared.acquire(stagingCount)
+        defer { BufferPool.shared.release(staging, count: stagingCount) }
+        fill(staging)
+        run(src: staging, weight: weight, bias: bias, dst: dst)
     }
 
     /// Convolves the band whose first input row is at `src` into the band at `dst`.
     func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, dst: UnsafeMutablePointer<Float>) {
         DNNLEngine.singleThreaded()
         let w = DNNLWeightCache.shared.weights(weight, layout: weightsLayout, stream: stream)
+        let (srcBuffer, dstBuffer) = (BufferPool.shared.acquire(srcBlockedCount), BufferPool.shared.acquire(dstBlockedCount))
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            lock.unlock()
+            BufferPool.shared.release(srcBuffer, count: srcBlockedCount)
+            BufferPool.shared.release(dstBuffer, count: dstBlockedCount)
+        }
         DNNLEngine.check(dnnl_memory_set_data_handle(srcPlain, UnsafeMutableRawPointer(mutating: src)), "source handle")
         DNNLEngine.check(dnnl_memory_set_data_handle(dstPlain, dst), "destination handle")
+        DNNLEngine.check(dnnl_memory_set_data_handle(srcBlocked, srcBuffer), "blocked source handle")
+        DNNLEngine.check(dnnl_memory_set_data_handle(dstBlocked, dstBuffer), "blocked destination handle")
         DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcBlocked)], stream)
         var args = [(DNNL_ARG_SRC, srcBlocked), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dstBlocked)]
         if let biasMemory, let bias {

@@ -81,6 +81,22 @@ final class DNNLBackendTests: XCTestCase {
                              2, 3, 1, 2, 3, 1, 2])
     }
 
+    /// The primitive cache keeps at most its capacity, dropping the least recently used.
+    func testPrimitiveCacheIsBounded() {
+        let cache = DNNLConvolutions(capacity: 2)
+        func g(_ h: Int) -> DNNLConvolution.Geometry {
+            DNNLConvolution.Geometry(n: 1, c: 8, h: h, w: 8, oc: 8, kh: 3, kw: 3, strideY: 1, strideX: 1,
+                                     padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, bias: false,
+                                     sourcePlane: h * 8, outputPlane: h * 8, staged: false, band: 0)
+        }
+        let first = cache.convolution(for: g(4))
+        _ = cache.convolution(for: g(5))
+        XCTAssertTrue(cache.convolution(for: g(4)) === first, "a hit returns the same primitive")
+        _ = cache.convolution(for: g(6))  // evicts g(5), the least recently used
+        XCTAssertEqual(cache.count, 2)
+        XCTAssertTrue(cache.convolution(for: g(4)) === first)
+    }
+
     func testBackendsAreNamed() {
         XCTAssertEqual(Compute.backend(named: "openblas")?.name, "openblas-fp32")
         XCTAssertTrue(Compute.backend(named: "onednn")?.name.hasPrefix("onednn-fp32") == true)

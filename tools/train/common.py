@@ -171,5 +171,5 @@ def mark_done(final_dir: Path, steps: int, **extra) -> None:
 
 
 def resume_total(state: dict, args) -> int:
-    """The saved step total, raised to --steps when a finished run is extended."""
-    return max(state["total"], args.steps or 0)
+    """The saved step total, or --steps when given: a run can be extended or shortened."""
+    return args.steps or state["total"]

@@ -8,7 +8,7 @@
 #   nohup nice -n 10 tools/train/run_all.sh > tools/train/runs/run_all.out 2>&1 &
 #
 # Step counts are fixed (reproducible runs); on this 2-core machine they took about
-# 30 + 85 + 12 minutes for stages 1-3 (docs/EMBEDDED_MODEL.md has the measured CPU hours).
+# 30 + 70 + 12 minutes for stages 1-3 (docs/EMBEDDED_MODEL.md has the measured CPU hours).
 # Override with VAE_STEPS, VAE_CROP, VAE_BATCH, UNET_STEPS, LCM_STEPS.
 # Logs: tools/train/runs/<stage>/train.log; CPU time per stage: tools/train/runs/cpu_times.json.
 set -euo pipefail
@@ -22,7 +22,7 @@ stamp() { echo "[$(date +%H:%M:%S)] $*"; }
 stamp "stage 1: autoencoder"
 $PY -m tools.train.train_vae --resume --corpus "${CORPUS:-20000}" --steps "${VAE_STEPS:-7500}" --crop "${VAE_CROP:-64}" --batch "${VAE_BATCH:-12}"
 stamp "stage 2: UNet + text encoder"
-$PY -m tools.train.train_unet --resume --steps "${UNET_STEPS:-5000}" --lr "${UNET_LR:-8e-4}"
+$PY -m tools.train.train_unet --resume --steps "${UNET_STEPS:-4000}" --lr "${UNET_LR:-8e-4}"
 stamp "stage 3: LCM distillation"
 $PY -m tools.train.distill_lcm --resume --steps "${LCM_STEPS:-500}"
 stamp "export"
