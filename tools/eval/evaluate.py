@@ -6,8 +6,8 @@ Judge a directory of PNGs from any runtime (Tessera's Swift runtime, diffusers, 
 
 or generate them first with diffusers from an exported model folder, then judge:
 
-    python -m tools.eval.evaluate --model models/tessera-tex-v0 [--steps 1 2 4] [--tag diffusers]
-    python -m tools.eval.evaluate --model models/tessera-tex-v0 --swift [--tag swift]   # Tessera's runtime
+    python -m tools.eval.evaluate --model models/tessera-tex-v1 [--steps 1 2 4] [--tag diffusers]
+    python -m tools.eval.evaluate --model models/tessera-tex-v1 --swift [--tag swift]   # Tessera's runtime
 
 Image files in DIR are named  p{prompt_id:03d}_s{seed}_n{steps}.png  (128x128 RGB or RGBA,
 rendered with xy tiling), or listed in DIR/manifest.json as

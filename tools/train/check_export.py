@@ -1,6 +1,6 @@
 """Loads the exported folder with StableDiffusionPipeline.from_pretrained and renders a few tiles.
 
-    python -m tools.train.check_export [--model models/tessera-tex-v0] [--out tools/train/runs/check_export.png]
+    python -m tools.train.check_export [--model models/tessera-tex-v1] [--out tools/train/runs/check_export.png]
 
 Checks: the folder loads as a StableDiffusionPipeline with AutoencoderTiny, LCMScheduler
 and no safety checker; every weight is fp16; the folder is <= 60 MB; the tokenizer pads
@@ -33,7 +33,7 @@ def seam_ratio(img: np.ndarray) -> float:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", default=str(REPO / "models" / "tessera-tex-v0"))
+    ap.add_argument("--model", default=str(REPO / "models" / "tessera-tex-v1"))
     ap.add_argument("--out", default=str(REPO / "tools" / "train" / "runs" / "check_export.png"))
     args = ap.parse_args(argv)
     torch.set_num_threads(2)

@@ -1,6 +1,6 @@
-"""Stage 4: writes the diffusers folder models/tessera-tex-v0 (fp16 safetensors, <= 60 MB).
+"""Stage 4: writes the diffusers folder models/tessera-tex-v1 (fp16 safetensors, <= 60 MB).
 
-    python -m tools.train.export [--out models/tessera-tex-v0]
+    python -m tools.train.export [--out models/tessera-tex-v1]
 
 Parts: unet/ (the LCM-distilled UNet, with the guidance embedding), vae/ (the stage-1
 AutoencoderTiny, scaling_factor from the latent statistics), text_encoder/ (stage-2 CLIP
@@ -21,9 +21,9 @@ from pathlib import Path  # noqa: E402
 import torch  # noqa: E402
 
 from . import flops  # noqa: E402
-from .configs import LCM_ORIGINAL_STEPS, LCM_TIMESTEP_SCALING, MAX_TOKENS, scheduler_config, write_tokenizer  # noqa: E402
+from .configs import LCM_ORIGINAL_STEPS, LCM_TIMESTEP_SCALING, MAX_TOKENS, UNET, VAE, scheduler_config, write_tokenizer  # noqa: E402
 
-DEFAULT_OUT = REPO / "models" / "tessera-tex-v0"
+DEFAULT_OUT = REPO / "models" / "tessera-tex-v1"
 LIMIT_MB = 60.0
 
 
@@ -41,7 +41,7 @@ pipeline_tag: text-to-image
 tags: [tessera, textures, tileable, lcm, tiny]
 ---
 
-# tessera-tex-v0: Tessera's embedded texture model
+# tessera-tex-v1: Tessera's embedded texture model
 
 A small text-to-image latent diffusion model that makes **seamlessly tileable 128x128
 material textures** in 1 to 4 steps on a CPU. It ships inside Tessera so that `tesserad`
@@ -52,8 +52,8 @@ serves textures on a fresh machine with no downloads. It is a standard diffusers
 
 | part | class | parameters | cost |
 |---|---|---:|---:|
-| UNet (LCM-distilled, guidance embedding) | `UNet2DConditionModel` (48/96/192, 1 layer per block, cross-attention everywhere) | {u['params'] / 1e6:.2f} M | {u['gflop_per_eval_16x16']:.3f} GFLOP per evaluation (16x16x16 latents) |
-| decoder | `AutoencoderTiny` (TAESD layout, width 30, f = 8, 16 latent channels) | {dec['params'] / 1e3:.0f} k | {dec['gflop_128px']:.3f} GFLOP per 128x128 tile |
+| UNet (LCM-distilled, guidance embedding) | `UNet2DConditionModel` ({'/'.join(map(str, UNET['block_out_channels']))}, {UNET['layers_per_block']} layer per block, cross-attention below the 16x16 level) | {u['params'] / 1e6:.2f} M | {u['gflop_per_eval_16x16']:.3f} GFLOP per evaluation (16x16x16 latents) |
+| decoder | `AutoencoderTiny` (TAESD layout, decoder width {VAE['decoder_block_out_channels'][0]}, blocks {VAE['num_decoder_blocks']}, f = 8, {VAE['latent_channels']} latent channels, whitened per channel) | {dec['params'] / 1e3:.0f} k | {dec['gflop_128px']:.3f} GFLOP per 128x128 tile |
 | text encoder | `CLIPTextModel` (4 layers, width 256, 32 positions) | {te['params'] / 1e6:.2f} M ({te['params_without_token_embedding'] / 1e6:.2f} M without the token table) | {te['gflop_per_prompt']:.3f} GFLOP per prompt |
 | tokenizer | `CLIPTokenizer`, the real CLIP BPE vocabulary (49,408 tokens) | | |
 | scheduler | `LCMScheduler`, v-prediction, SD 1.x betas, 50 original steps | | |
@@ -65,7 +65,7 @@ FLOPs measured with `torch.utils.flop_counter` (multiply-add = 2). Weights are f
 ```python
 import torch
 from diffusers import StableDiffusionPipeline
-pipe = StableDiffusionPipeline.from_pretrained("models/tessera-tex-v0")
+pipe = StableDiffusionPipeline.from_pretrained("models/tessera-tex-v1")
 for m in list(pipe.unet.modules()) + list(pipe.vae.decoder.modules()):   # xy tiling
     if isinstance(m, torch.nn.Conv2d) and m.padding != (0, 0):
         m.padding_mode = "circular"
@@ -90,7 +90,9 @@ Some family-colour and family-modifier combinations were held out of training on
 purpose (see `tools/texgen/corpus.py`). No photographs, no scraped data, no third-party
 weights: every network was trained from random initialisation.
 
-Training: AutoencoderTiny, then UNet + text encoder (v-prediction, min-SNR weighting),
+Training: AutoencoderTiny (its 16 latent channels then whitened per channel by a fixed
+rescale of the encoder's last and the decoder's first conv), then UNet + text encoder
+(v-prediction, min-SNR weighting),
 then LCM consistency distillation (Luo et al. 2023) with a w-conditioned student. Held-out
 autoencoder PSNR: {info.get('psnr', float('nan')):.2f} dB. Training took {f'{cpu_h:.2f}' if cpu_h else 'n/a'} CPU hours
 on 2 cores. See `docs/EMBEDDED_MODEL.md` in the Tessera repository.

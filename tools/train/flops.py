@@ -1,6 +1,6 @@
 """Measures parameters and FLOPs of the embedded model's parts with torch.utils.flop_counter.
 
-    python -m tools.train.flops [--model models/tessera-tex-v0] [--json out.json]
+    python -m tools.train.flops [--model models/tessera-tex-v1] [--json out.json]
 
 Without --model it measures freshly built networks of tools/train/configs.py (same
 shapes as the trained ones). FLOPs count a multiply-add as 2, at a 128x128 tile

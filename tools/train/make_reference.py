@@ -1,6 +1,6 @@
 """Reference images of the embedded model from diffusers, for the Swift parity test.
 
-    python -m tools.train.make_reference [--model models/tessera-tex-v0]
+    python -m tools.train.make_reference [--model models/tessera-tex-v1]
 
 Runs StableDiffusionPipeline in fp32 on the exported folder (circular padding in the UNet
 and the decoder for xy tiling, as Tessera does) and writes
@@ -33,7 +33,7 @@ CASES = [
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", default=str(REPO / "models" / "tessera-tex-v0"))
+    ap.add_argument("--model", default=str(REPO / "models" / "tessera-tex-v1"))
     args = ap.parse_args(argv)
     from diffusers import StableDiffusionPipeline
     torch.set_num_threads(2)

@@ -28,7 +28,7 @@ $PY -m tools.train.distill_lcm --resume --steps "${LCM_STEPS:-500}"
 stamp "export"
 $PY -m tools.train.export
 $PY -m tools.train.check_export
-stamp "model exported to models/tessera-tex-v0"
+stamp "model exported to models/tessera-tex-v1"
 
 if [ "${SKIP_EVAL:-0}" != "1" ]; then
   if [ ! -f tools/eval/out/classifier.pt ]; then
@@ -36,6 +36,6 @@ if [ "${SKIP_EVAL:-0}" != "1" ]; then
     $PY -m tools.eval.train_classifier --count 16000 --val 1500 --epochs 3
   fi
   stamp "evaluation (diffusers, 1/2/4 steps)"
-  $PY -m tools.eval.evaluate --model models/tessera-tex-v0 --tag diffusers --docs
+  $PY -m tools.eval.evaluate --model models/tessera-tex-v1 --tag diffusers --docs
 fi
 stamp "chain finished"
