@@ -84,14 +84,14 @@ struct TesseraDaemon: AsyncParsableCommand {
         var specs = model
         if specs.isEmpty {
             if let embedded = BundledModels.embedded {
-                specs = ["tessera-tex-v0=\(embedded.path)"]
+                specs = ["tessera-tex-v1=\(embedded.path)"]
             } else if let fixture = BundledModels.fixture {
                 // Until the embedded model is committed, serve the tiny random-weight test model
                 // so the daemon and its clients can be tried; its images are noise, not textures.
                 logger.warning("embedded model not found; serving the random-weight fixture model \(fixture.path) (noise, not textures)")
                 specs = ["fixture-sd1-tiny=\(fixture.path)"]
             } else {
-                throw ValidationError("no --model given and neither models/tessera-tex-v0 nor the fixture model was found")
+                throw ValidationError("no --model given and neither models/tessera-tex-v1 nor the fixture model was found")
             }
         }
         for (i, spec) in specs.enumerated() {

@@ -57,20 +57,20 @@ final class TextToImagePipelineTests: XCTestCase {
     /// The committed embedded model against diffusers' images of it (tools/train/make_reference.py):
     /// 1, 2 and 4 LCM steps, with and without xy tiling, at 128x128.
     func testEmbeddedModelMatchesDiffusers() throws {
-        try runCases("tessera-tex-v0", model: embeddedModel, references: Fixtures.url("embedded"), count: 4,
+        try runCases("tessera-tex-v1", model: embeddedModel, references: Fixtures.url("embedded"), count: 4,
                      latentTolerance: 1e-3, backend: OpenBLASBackend())
     }
 
     /// The oneDNN backend (the executables' default) meets the same pixel tolerance.
     func testEmbeddedModelMatchesDiffusersOnOneDNN() throws {
-        try runCases("tessera-tex-v0", model: embeddedModel, references: Fixtures.url("embedded"), count: 4,
+        try runCases("tessera-tex-v1", model: embeddedModel, references: Fixtures.url("embedded"), count: 4,
                      latentTolerance: 1e-3, backend: DNNLBackend())
     }
 
     func testSD1MatchesDiffusersOnOneDNN() throws { try runCases("sd1_tiny", backend: DNNLBackend()) }
 
     var embeddedModel: URL {
-        Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models/tessera-tex-v0")
+        Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models/tessera-tex-v1")
     }
 
     func testCallbackSeesEveryStepAndCanCancel() throws {

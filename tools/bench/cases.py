@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 REPO = Path(__file__).resolve().parents[2]
-EMBEDDED = REPO / "models" / "tessera-tex-v0"
+EMBEDDED = REPO / "models" / "tessera-tex-v1"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import Foundation
 /// recommends for itself.
 public enum BundledModels {
     /// Where the embedded texture model lives, relative to the checkout.
-    public static let embeddedPath = "models/tessera-tex-v0"
+    public static let embeddedPath = "models/tessera-tex-v1"
     /// Where the tiny random-weight SD1-like test model lives, relative to the checkout.
     public static let fixturePath = "Tests/Fixtures/pipelines/sd1_tiny"
 
