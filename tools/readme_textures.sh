@@ -11,7 +11,7 @@ mkdir -p "$OUT"
 make build >/dev/null
 make run > /tmp/tessera-readme-daemon.log 2>&1 &
 RUNNER=$!
-trap 'pkill -TERM -f "\.build/release/tesserad" 2>/dev/null || true; wait $RUNNER 2>/dev/null || true' EXIT
+trap 'pkill -TERM -f "release/tesserad" 2>/dev/null || true; wait $RUNNER 2>/dev/null || true' EXIT
 for _ in $(seq 120); do
   .build/release/tessera ping --timeout 1 >/dev/null 2>&1 && break
   sleep 1
