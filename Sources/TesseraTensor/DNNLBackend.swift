@@ -67,12 +67,7 @@ public struct DNNLBackend: ComputeBackend {
         for p in 0..<planes {
             let plane = src + p * h * w
             for r in rows {
-                let line = plane + ((r % h) + h) % h * w
-                (to + px).update(from: line, count: w)
-                for k in 0..<px {
-                    to[px - 1 - k] = line[((w - 1 - k) % w + w) % w]
-                    to[px + w + k] = line[k % w]
-                }
+                PaddedRow.copy(plane + ((r % h) + h) % h * w, width: w, pad: px, mode: .circular, into: to)
                 to += wp
             }
         }

@@ -271,18 +271,7 @@ enum Im2col {
                     let dst = plane + j * pw
                     if o.paddingModeY == .circular { iy = ((iy % h) + h) % h }
                     guard iy >= 0 && iy < h else { dst.update(repeating: 0, count: pw); continue }
-                    let line = input + iy * w
-                    (dst + px).update(from: line, count: w)
-                    if px > 0 {
-                        if o.paddingModeX == .circular {
-                            for k in 0..<px {
-                                dst[px - 1 - k] = line[((w - 1 - k) % w + w) % w]
-                                dst[px + w + k] = line[k % w]
-                            }
-                        } else {
-                            for k in 0..<px { dst[k] = 0; dst[px + w + k] = 0 }
-                        }
-                    }
+                    PaddedRow.copy(input + iy * w, width: w, pad: px, mode: o.paddingModeX, into: dst)
                 }
                 var row = col + ch * kh * kw * ho * wo
                 for ky in 0..<kh {

@@ -168,17 +168,9 @@ extension HandWorkedKernelTests {
 extension HandWorkedKernelTests {
     /// The vectorised exp stays within a few ulp of libm over the whole useful range.
     func testVectorExpMatchesLibm() {
-        var worst: Float = 0
-        var x: Float = -87
-        while x < 88 {
-            var v = VectorMath.V(repeating: 0)
-            for j in 0..<8 { v[j] = x + Float(j) * 0.0137 }
-            let e = VectorMath.exp(v)
-            for j in 0..<8 {
-                let ref = Float(Foundation.exp(Double(v[j])))
-                worst = max(worst, abs(e[j] - ref) / ref)
-            }
-            x += 0.097
+        let worst = worstError(from: -87, to: 88, stride: 0.097, lane: 0.0137, VectorMath.exp) { x, got in
+            let ref = Float(Foundation.exp(Double(x)))
+            return abs(got - ref) / ref
         }
         XCTAssertLessThan(worst, 3e-7)
         let edge = VectorMath.exp(VectorMath.V(-.infinity, -100, -87.4, 0, 1, -1, 88, 0.5))
@@ -192,14 +184,8 @@ extension HandWorkedKernelTests {
 extension HandWorkedKernelTests {
     /// The vectorised erf stays within 5e-7 of libm's erf across and beyond its curved part.
     func testVectorErfMatchesLibm() {
-        var worst: Float = 0
-        var x: Float = -6
-        while x < 6 {
-            var v = VectorMath.V(repeating: 0)
-            for j in 0..<8 { v[j] = x + Float(j) * 0.0031 }
-            let e = VectorMath.erf(v)
-            for j in 0..<8 { worst = max(worst, abs(e[j] - Float(Foundation.erf(Double(v[j]))))) }
-            x += 0.0247
+        let worst = worstError(from: -6, to: 6, stride: 0.0247, lane: 0.0031, VectorMath.erf) { x, got in
+            abs(got - Float(Foundation.erf(Double(x))))
         }
         XCTAssertLessThan(worst, 5e-7)
         let edge = VectorMath.erf(VectorMath.V(0, 50, -50, .infinity, -.infinity, 1, -1, 1e-8))
@@ -220,5 +206,23 @@ extension HandWorkedKernelTests {
                 XCTAssertEqual(VectorMath.sum(p.baseAddress!, count: n), xs.reduce(0, +), accuracy: 1e-5)
             }
         }
+    }
+}
+
+extension HandWorkedKernelTests {
+    /// Largest `error(x, f(x))` of a vector kernel `f` over x in [from, to): vectors start
+    /// every `stride`, with lanes `lane` apart.
+    func worstError(from: Float, to: Float, stride: Float, lane: Float, _ f: (VectorMath.V) -> VectorMath.V,
+                    _ error: (Float, Float) -> Float) -> Float {
+        var worst: Float = 0
+        var x = from
+        while x < to {
+            var v = VectorMath.V(repeating: 0)
+            for j in 0..<8 { v[j] = x + Float(j) * lane }
+            let e = f(v)
+            for j in 0..<8 { worst = max(worst, error(v[j], e[j])) }
+            x += stride
+        }
+        return worst
     }
 }
