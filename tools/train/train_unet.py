@@ -1,6 +1,14 @@
 """Stage 2: encodes the corpus with the stage-1 encoder, then trains UNet + CLIP text encoder jointly.
 
-    python -m tools.train.train_unet [--minutes 40 | --steps N] [--resume]
+    python -m tools.train.train_unet [--minutes 40 | --steps N] [--resume] [--init-from DIR]
+
+--init-from DIR warm-starts from an exported diffusers folder (models/tessera-tex-v1):
+its UNet and text encoder become the starting weights (and the EMA), and, when stage 1's
+autoencoder is not on disk, its already whitened autoencoder stands in for it (the
+re-whitening gains then come out at 1 to within fp16 rounding). The exported UNet is
+the LCM student; its guidance projection is dropped. The optimizer starts fresh with the
+usual warm-up. This continues training in a session whose checkpoints
+are gone, without repeating stages 1 and 2.
 
 Latents: every corpus tile goes once through the encoder (circular padding) into
 runs/latents/latents.npy (float16). The 16 channels come out with standard deviations
@@ -19,7 +27,7 @@ Output: runs/unet/final/{unet,text_encoder} (EMA weights) and runs/unet/samples.
 
 from __future__ import annotations
 
-from .common import (CORPUS_DIR, RUNS, Checkpoints, CpuClock, Stopper, already_done, circular, ema_update, mark_done, resume_total,  # noqa: I001
+from .common import (CORPUS_DIR, CORPUS_SEED_BASE, RUNS, Checkpoints, CpuClock, Stopper, already_done, circular, ema_update, mark_done, resume_total,  # noqa: I001
                      log_to, lr_at, plan_steps, setup)
 
 import argparse  # noqa: E402
@@ -112,6 +120,35 @@ def whiten_vae(meta: dict, log) -> dict:
     return meta
 
 
+@torch.no_grad()
+def adopt_exported_vae(folder: str, log) -> None:
+    """Stage 1's output stand-in: the exported (fp16, whitened) autoencoder saved in fp32."""
+    dst = RUNS / "vae" / "final"
+    if dst.exists():
+        return
+    from diffusers import AutoencoderTiny
+    AutoencoderTiny.from_pretrained(f"{folder}/vae").float().save_pretrained(dst, safe_serialization=True)
+    log(f"autoencoder taken from {folder}/vae (already whitened) into {dst}")
+
+
+@torch.no_grad()
+def warm_start(folder: str, unet, te, ema_u, ema_t, log) -> None:
+    """Starting weights (model and EMA) from an exported folder's UNet and text encoder.
+
+    The exported UNet is the LCM student: the teacher's architecture plus the guidance
+    projection (time_embedding.cond_proj, no bias), which is dropped here. The v-prediction
+    objective pulls the distilled weights back to a diffusion model within a few hundred
+    steps (the log shows the loss)."""
+    from diffusers import UNet2DConditionModel
+    from transformers import CLIPTextModel
+    u = UNet2DConditionModel.from_pretrained(f"{folder}/unet").float().state_dict()
+    u = {k: v for k, v in u.items() if not k.startswith("time_embedding.cond_proj.")}
+    t = CLIPTextModel.from_pretrained(f"{folder}/text_encoder").float().state_dict()
+    for m, sd in ((unet, u), (ema_u, u), (te, t), (ema_t, t)):
+        m.load_state_dict(sd)  # strict: any other difference in architecture is an error
+    log(f"warm start from {folder}: UNet and text encoder weights (EMA too); fresh optimizer")
+
+
 def tokenize(tok, texts: list[str]) -> torch.Tensor:
     return tok(texts, padding="max_length", max_length=MAX_TOKENS, truncation=True, return_tensors="pt").input_ids
 
@@ -161,6 +198,8 @@ def main(argv=None) -> None:
     ap.add_argument("--drop", type=float, default=0.1, help="caption dropout for classifier-free guidance")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init-from", help="exported diffusers folder to warm-start from")
+    ap.add_argument("--corpus", type=int, default=20000, help="corpus size, as stage 1's (with --init-from)")
     args = ap.parse_args(argv)
     setup(args.threads, args.seed)
     log = log_to(STAGE / "train.log")
@@ -168,6 +207,10 @@ def main(argv=None) -> None:
         return
     clock = CpuClock("2a_encode_latents")
     log(f"stage 2 (unet + text encoder) args {vars(args)}")
+    if args.init_from:
+        # Stage 1 normally renders the corpus; the same call is a no-op when it is there.
+        corpus.build(CORPUS_DIR, args.corpus, 128, CORPUS_SEED_BASE, True, workers=args.threads, log=log)
+        adopt_exported_vae(args.init_from, log)
     meta = whiten_vae(encode_corpus(log), log)
     clock.commit()
     clock = CpuClock("2_unet")
@@ -186,6 +229,8 @@ def main(argv=None) -> None:
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
     ck = Checkpoints(STAGE)
     step, total = 0, None
+    if args.init_from and ck.latest() is None:
+        warm_start(args.init_from, unet, te, ema_u, ema_t, log)
     if args.resume and (state := ck.load()):
         unet.load_state_dict(state["unet"])
         te.load_state_dict(state["te"])
