@@ -74,12 +74,29 @@ public enum Compute {
     /// The backends a command line can name: `openblas` (the fp32 reference) and `onednn`.
     public static let backendNames = ["openblas", "onednn"]
 
-    /// A backend by its command-line name, or nil for an unknown name.
+    /// A backend by its command-line name, or nil for an unknown name. The named oneDNN
+    /// backend keeps only its reordered copy of large conv weights (`DNNLWeightCache`).
     public static func backend(named name: String) -> (any ComputeBackend)? {
+        try? backend(named: name, precision: .fp32)
+    }
+
+    /// A backend by its command-line name and precision; throws a message a command line
+    /// can show for an unknown name, or a precision the backend or this CPU cannot run.
+    public static func backend(named name: String, precision: ComputePrecision) throws -> any ComputeBackend {
         switch name {
-        case "openblas": return OpenBLASBackend()
-        case "onednn": return DNNLBackend()
-        default: return nil
+        case "openblas":
+            guard precision == .fp32 else {
+                throw ComputeChoiceError("the openblas backend is fp32 only; --precision \(precision.rawValue) needs --backend onednn")
+            }
+            return OpenBLASBackend()
+        case "onednn":
+            guard precision.isSupported(isa: DNNLBackend.isa) else {
+                throw ComputeChoiceError("--precision \(precision.rawValue) needs "
+                    + (precision == .bf16 ? "AVX512_BF16 or AMX" : "AVX-512") + "; oneDNN reports \(DNNLBackend.isa) on this CPU")
+            }
+            return DNNLBackend(precision: precision, releasingPlainWeights: true)
+        default:
+            throw ComputeChoiceError("--backend must be one of \(backendNames.joined(separator: ", "))")
         }
     }
 

@@ -7,15 +7,31 @@ import Foundation
 /// oneDNN picks its kernels for the CPU it finds (`isa`): on AVX2 machines that is its
 /// direct `jit:avx2` convolution, about 2 to 3.5 times the single-core throughput of
 /// im2col + sgemm on the embedded model's small-channel convs (docs/BENCHMARKS.md).
-/// Winograd and bf16 kernels need AVX-512 and are not used.
+/// `precision` picks Winograd (`mixed`) or bf16 convolutions where the CPU has AVX-512
+/// (and AVX512_BF16) kernels for them.
 public struct DNNLBackend: ComputeBackend {
-    public var name: String { "onednn-fp32 (\(isa))" }
+    public var name: String { "onednn-\(precision.rawValue) (\(isa))" }
     /// The instruction set oneDNN dispatches to on this CPU.
     public var isa: String { DNNLEngine.shared.isa }
+    /// The instruction set oneDNN dispatches to on this CPU, without building a backend.
+    public static var isa: String { DNNLEngine.shared.isa }
+    /// How convolutions compute (`ComputePrecision`).
+    public let precision: ComputePrecision
     private let reference = OpenBLASBackend()
+    /// Whether a conv weight's plain copy is released once oneDNN holds it reordered
+    /// (`DNNLWeightCache`): one copy of the conv weights in memory instead of two.
+    public let releasesPlainWeights: Bool
 
-    /// A backend on the process's oneDNN engine.
-    public init() {}
+    /// A backend on the process's oneDNN engine. With `releasingPlainWeights`, large conv
+    /// weights keep only their reordered copy; Tessera's backends restore the plain values
+    /// when they need them, but other code must not read such a weight's `data` directly.
+    /// `precision` must be supported on this CPU (`ComputePrecision.isSupported`).
+    public init(precision: ComputePrecision = .fp32, releasingPlainWeights: Bool = false) {
+        precondition(precision.isSupported(isa: DNNLEngine.shared.isa),
+                     "precision \(precision.rawValue) needs kernels this CPU (\(DNNLEngine.shared.isa)) lacks")
+        self.precision = precision
+        releasesPlainWeights = releasingPlainWeights
+    }
 
     public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions) -> Tensor {
         precondition(x.rank == 4 && weight.rank == 4, "conv2d expects x [N,C,H,W] and weight [O,C,kh,kw], got \(x.shape), \(weight.shape)")
@@ -46,13 +62,15 @@ public struct DNNLBackend: ComputeBackend {
                 strideY: o.stride.0, strideX: o.stride.1,
                 padTop: wrapY ? 0 : max(0, -first), padBottom: wrapY ? 0 : max(0, last - h),
                 padLeft: wrapX ? 0 : px, padRight: wrapX ? 0 : px,
-                bias: bias != nil, sourcePlane: h * w, outputPlane: ho * wo, staged: wrapY || wrapX, band: band)
+                bias: bias != nil, sourcePlane: h * w, outputPlane: ho * wo, staged: wrapY || wrapX, band: band,
+                precision: precision)
             let conv = DNNLConvolutions.shared.convolution(for: g)
             if g.staged {
                 conv.run(fill: { Self.stage(src, planes: n * c, height: h, width: w, rows: rows, wrapX: wrapX ? px : 0, into: $0) },
-                         weight: weight, bias: bias, dst: dst + r0 * wo)
+                         weight: weight, bias: bias, dst: dst + r0 * wo, releasePlain: releasesPlainWeights)
             } else {
-                conv.run(src: src + rows.lowerBound * w, weight: weight, bias: bias, dst: dst + r0 * wo)
+                conv.run(src: src + rows.lowerBound * w, weight: weight, bias: bias, dst: dst + r0 * wo,
+                         releasePlain: releasesPlainWeights)
             }
         }
         return out
@@ -71,6 +89,12 @@ public struct DNNLBackend: ComputeBackend {
                 to += wp
             }
         }
+    }
+
+    /// The convolution kernels oneDNN chose so far, e.g. "jit:avx512_core x 40,
+    /// jit_wino_4x3:avx512_core x 12" (one primitive per band geometry).
+    public static var kernelSummary: String {
+        DNNLConvolutions.shared.implementations.sorted { $0.key < $1.key }.map { "\($0.key) x \($0.value)" }.joined(separator: ", ")
     }
 
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
@@ -116,4 +140,11 @@ final class DNNLConvolutions: @unchecked Sendable {
 
     /// Primitives currently kept.
     var count: Int { lock.lock(); defer { lock.unlock() }; return byGeometry.count }
+
+    /// Kept primitives per oneDNN implementation name ("jit_wino_4x3:avx512_core", ...).
+    var implementations: [String: Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return byGeometry.values.reduce(into: [:]) { $0[$1.conv.implementation, default: 0] += 1 }
+    }
 }

@@ -22,6 +22,7 @@ final class DNNLConvolution: @unchecked Sendable {
         var staged: Bool
         /// Bands of equal shape get their own primitive: each owns buffers used while it runs.
         var band: Int
+        var precision: ComputePrecision = .fp32
 
         var outputHeight: Int { (h + padTop + padBottom - kh) / strideY + 1 }
         var outputWidth: Int { (w + padLeft + padRight - kw) / strideX + 1 }
@@ -30,6 +31,9 @@ final class DNNLConvolution: @unchecked Sendable {
     let geometry: Geometry
     /// oneDNN's name for the chosen implementation, e.g. "jit:avx2".
     let implementation: String
+    /// Whether the primitive uses the Winograd algorithm (`mixed` on 3x3 stride-1 shapes
+    /// oneDNN supports; other shapes fall back to direct convolution).
+    let winograd: Bool
     private let lock = NSLock()
     private let stream: dnnl_stream_t
     private let primitive: dnnl_primitive_t
@@ -48,19 +52,30 @@ final class DNNLConvolution: @unchecked Sendable {
         let e = DNNLEngine.shared.engine
         stream = DNNLEngine.shared.makeStream()
         let (ho, wo) = (g.outputHeight, g.outputWidth)
-        var src = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], dnnl_format_tag_any)
-        var wei = DNNLMemory.descriptor([g.oc, g.c, g.kh, g.kw], dnnl_format_tag_any)
+        // bf16 mode: activations and weights enter as bf16, the output stays fp32.
+        let input = g.precision == .bf16 ? dnnl_bf16 : dnnl_f32
+        var src = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], dnnl_format_tag_any, input)
+        var wei = DNNLMemory.descriptor([g.oc, g.c, g.kh, g.kw], dnnl_format_tag_any, input)
         var dst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], dnnl_format_tag_any)
         var bias = DNNLMemory.descriptor([g.oc], dnnl_x)
-        var conv = dnnl_convolution_desc_t()
         let strides: [Int64] = [Int64(g.strideY), Int64(g.strideX)]
         let padL: [Int64] = [Int64(g.padTop), Int64(g.padLeft)], padR: [Int64] = [Int64(g.padBottom), Int64(g.padRight)]
-        DNNLEngine.check(withUnsafeMutablePointer(to: &bias) { b in
-            dnnl_convolution_forward_desc_init(&conv, dnnl_forward_inference, dnnl_convolution_direct,
-                                               &src, &wei, g.bias ? b : nil, &dst, strides, padL, padR)
-        }, "convolution descriptor \(g)")
-        var pd: dnnl_primitive_desc_t?
-        DNNLEngine.check(dnnl_primitive_desc_create(&pd, &conv, nil, e, nil), "convolution primitive descriptor \(g)")
+        func descriptor(_ algorithm: dnnl_alg_kind_t) -> dnnl_primitive_desc_t? {
+            var conv = dnnl_convolution_desc_t()
+            let status = withUnsafeMutablePointer(to: &bias) { b in
+                dnnl_convolution_forward_desc_init(&conv, dnnl_forward_inference, algorithm,
+                                                   &src, &wei, g.bias ? b : nil, &dst, strides, padL, padR)
+            }
+            guard status == dnnl_success else { return nil }
+            var pd: dnnl_primitive_desc_t?
+            return dnnl_primitive_desc_create(&pd, &conv, nil, e, nil) == dnnl_success ? pd : nil
+        }
+        let tryWinograd = g.precision == .mixed && g.kh == 3 && g.kw == 3 && g.strideY == 1 && g.strideX == 1
+        let wino = tryWinograd ? descriptor(dnnl_convolution_winograd) : nil
+        winograd = wino != nil
+        guard let pd = wino ?? descriptor(dnnl_convolution_direct) else {
+            preconditionFailure("oneDNN: no convolution for \(g)")
+        }
         defer { dnnl_primitive_desc_destroy(pd) }
         implementation = String(cString: tessera_dnnl_implementation(pd))
         var srcChosen = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)!.pointee
@@ -91,18 +106,20 @@ final class DNNLConvolution: @unchecked Sendable {
     }
 
     /// Convolves a staged band: `fill` writes the dense [n, c, h, w] input first.
-    func run(fill: (UnsafeMutablePointer<Float>) -> Void, weight: Tensor, bias: Tensor?, dst: UnsafeMutablePointer<Float>) {
+    func run(fill: (UnsafeMutablePointer<Float>) -> Void, weight: Tensor, bias: Tensor?, dst: UnsafeMutablePointer<Float>,
+             releasePlain: Bool) {
         precondition(geometry.staged, "run(fill:) needs a staged geometry")
         let staging = BufferPool.shared.acquire(stagingCount)
         defer { BufferPool.shared.release(staging, count: stagingCount) }
         fill(staging)
-        run(src: staging, weight: weight, bias: bias, dst: dst)
+        run(src: staging, weight: weight, bias: bias, dst: dst, releasePlain: releasePlain)
     }
 
     /// Convolves the band whose first input row is at `src` into the band at `dst`.
-    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, dst: UnsafeMutablePointer<Float>) {
+    /// `releasePlain`: see `DNNLWeightCache`.
+    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, dst: UnsafeMutablePointer<Float>, releasePlain: Bool) {
         DNNLEngine.singleThreaded()
-        let w = DNNLWeightCache.shared.weights(weight, layout: weightsLayout, stream: stream)
+        let w = DNNLWeightCache.shared.weights(weight, layout: weightsLayout, stream: stream, releasePlain: releasePlain)
         let (srcBuffer, dstBuffer) = (BufferPool.shared.acquire(srcBlockedCount), BufferPool.shared.acquire(dstBlockedCount))
         lock.lock()
         defer {

@@ -2,10 +2,10 @@ import CDNNL
 
 /// Helpers over oneDNN memory descriptors, memory objects and reorders.
 enum DNNLMemory {
-    /// fp32 dimensions `dims` in layout `tag` (`dnnl_format_tag_any` lets a primitive choose).
-    static func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+    /// Dimensions `dims` of `type` in layout `tag` (`dnnl_format_tag_any` lets a primitive choose).
+    static func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
-        DNNLEngine.check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32, tag),
+        DNNLEngine.check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), type, tag),
                          "memory descriptor \(dims)")
         return md
     }

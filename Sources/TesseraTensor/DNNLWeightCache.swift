@@ -7,8 +7,19 @@ import Foundation
 /// Entries are keyed by the weight tensor's storage and hold it weakly: when a model is
 /// released its prepared weights go at the next insertion. Model weights are immutable
 /// once loaded; a tensor changed in place after its first convolution keeps its old copy.
+///
+/// With `releasePlain`, the first fp32 blocked copy of a large heap-allocated weight becomes
+/// its only resident copy: the plain buffer's pages are handed back to the kernel (the
+/// pointer stays valid), which saves a second copy of every conv weight, about 2 GB for an
+/// SD-size UNet. A backend that reads plain weights calls `restorePlain` first, which
+/// reorders the values back; inside Tessera that is `OpenBLASBackend.conv2d`. Code that
+/// reads a released weight's `data` directly would see zeros, so only the backend named
+/// on a command line (`Compute.backend(named: "onednn")`) releases.
 final class DNNLWeightCache: @unchecked Sendable {
     static let shared = DNNLWeightCache()
+
+    /// Weights under this many floats keep their plain copy: the saving would be small.
+    static let releaseMinimum = 1 << 16
 
     private final class Prepared {
         weak var source: TensorStorage?
@@ -19,9 +30,11 @@ final class DNNLWeightCache: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [ObjectIdentifier: Prepared] = [:]
+    private lazy var stream = DNNLEngine.shared.makeStream()
 
-    /// `weight` [O, C, kh, kw] in `layout`, reordered on first request.
-    func weights(_ weight: Tensor, layout: dnnl_memory_desc_t, stream: dnnl_stream_t) -> dnnl_memory_t {
+    /// `weight` [O, C, kh, kw] in `layout`, reordered on first request (from the plain
+    /// values, or from an earlier layout when the plain copy was released).
+    func weights(_ weight: Tensor, layout: dnnl_memory_desc_t, stream: dnnl_stream_t, releasePlain: Bool = false) -> dnnl_memory_t {
         lock.lock()
         defer { lock.unlock() }
         let id = ObjectIdentifier(weight.storage)
@@ -34,17 +47,58 @@ final class DNNLWeightCache: @unchecked Sendable {
             entry = Prepared(source: weight.storage)
             entries[id] = entry
         }
-        var plain = DNNLMemory.descriptor(weight.shape, dnnl_oihw)
         var target = layout
-        let from = DNNLMemory.unbound(&plain)
-        defer { dnnl_memory_destroy(from) }
-        DNNLEngine.check(dnnl_memory_set_data_handle(from, weight.data), "weights handle")
         let to = DNNLMemory.allocated(&target)
-        let r = DNNLMemory.reorder(from: &plain, to: &target)
-        defer { dnnl_primitive_destroy(r) }
-        DNNLMemory.execute(r, [(DNNL_ARG_FROM, from), (DNNL_ARG_TO, to)], stream)
-        DNNLEngine.check(dnnl_stream_wait(stream), "weights reorder")
+        if weight.storage.pagesReleased, let first = entry.layouts.first(where: { Self.holdsValues($0.0) }) {
+            var from = first.0
+            reorder(from: &from, first.1, to: &target, to, stream: stream)
+        } else {
+            var plain = DNNLMemory.descriptor(weight.shape, dnnl_oihw)
+            let from = DNNLMemory.unbound(&plain)
+            defer { dnnl_memory_destroy(from) }
+            DNNLEngine.check(dnnl_memory_set_data_handle(from, weight.data), "weights handle")
+            reorder(from: &plain, from, to: &target, to, stream: stream)
+        }
         entry.layouts.append((layout, to))
+        if releasePlain && Self.holdsValues(layout) && !weight.storage.pagesReleased && weight.storage.isHeap
+            && weight.count >= Self.releaseMinimum {
+            weight.storage.releasePages()
+        }
         return to
+    }
+
+    /// Writes the values of a weight whose plain pages were released back into its buffer.
+    /// A no-op for every other tensor.
+    func restorePlain(_ weight: Tensor) {
+        guard weight.storage.pagesReleased else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard weight.storage.pagesReleased else { return }
+        guard let e = entries[ObjectIdentifier(weight.storage)], e.source === weight.storage,
+              let first = e.layouts.first(where: { Self.holdsValues($0.0) }) else {
+            preconditionFailure("weights \(weight.shape) were released without a reordered copy")
+        }
+        var from = first.0
+        var plain = DNNLMemory.descriptor(weight.shape, dnnl_oihw)
+        let to = DNNLMemory.unbound(&plain)
+        defer { dnnl_memory_destroy(to) }
+        DNNLEngine.check(dnnl_memory_set_data_handle(to, weight.data), "weights handle")
+        DNNLEngine.singleThreaded()
+        reorder(from: &from, first.1, to: &plain, to, stream: stream)
+        weight.storage.pagesReleased = false
+    }
+
+    /// Whether a layout keeps the exact fp32 values in a form oneDNN can reorder back to
+    /// plain: fp32 and blocked, not bf16 (rounded) or Winograd's one-way transformed format.
+    static func holdsValues(_ md: dnnl_memory_desc_t) -> Bool {
+        md.data_type == dnnl_f32 && md.format_kind == dnnl_blocked
+    }
+
+    private func reorder(from: inout dnnl_memory_desc_t, _ source: dnnl_memory_t,
+                         to: inout dnnl_memory_desc_t, _ target: dnnl_memory_t, stream: dnnl_stream_t) {
+        let r = DNNLMemory.reorder(from: &from, to: &to)
+        defer { dnnl_primitive_destroy(r) }
+        DNNLMemory.execute(r, [(DNNL_ARG_FROM, source), (DNNL_ARG_TO, target)], stream)
+        DNNLEngine.check(dnnl_stream_wait(stream), "weights reorder")
     }
 }

@@ -30,6 +30,7 @@ public struct OpenBLASBackend: ComputeBackend {
         let (oc, kc, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
         precondition(kc == c, "conv2d: input has \(c) channels, weight expects \(kc)")
         if let bias { precondition(bias.count == oc, "conv2d: bias has \(bias.count) values for \(oc) outputs") }
+        DNNLWeightCache.shared.restorePlain(weight)  // a no-op unless oneDNN released it
         let (ho, wo) = o.outputSize(height: h, width: w, kh: kh, kw: kw)
         precondition(ho > 0 && wo > 0, "conv2d: empty output for input \(x.shape), kernel \(kh)x\(kw)")
         let out = Tensor(uninitialized: [n, oc, ho, wo])

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense, contiguous, row-major float32 tensor (NCHW for images).
 ///
 /// `Tensor` is a thin value wrapper around shared `TensorStorage`: copying a `Tensor`
@@ -102,6 +104,12 @@ public final class TensorStorage: @unchecked Sendable {
     /// Number of floats the buffer holds.
     public let count: Int
     private let pool: BufferPool?
+    /// Whether the buffer came from the heap (weights) rather than a pool (activations).
+    var isHeap: Bool { pool == nil }
+    /// Set while the buffer's pages are handed back to the kernel because a backend holds
+    /// the values in another layout (`DNNLWeightCache`); the buffer then reads as zeros.
+    /// Changed only under that cache's lock.
+    var pagesReleased = false
 
     /// Allocates `count` floats from `pool`, or from the heap when `pool` is nil
     /// (long-lived data such as weights should not occupy pool buckets).
@@ -113,6 +121,16 @@ public final class TensorStorage: @unchecked Sendable {
         } else {
             self.pointer = .allocate(capacity: max(count, 1))
         }
+    }
+
+    /// Hands the buffer's whole pages back to the kernel (`MADV_DONTNEED`): the memory no
+    /// longer counts as resident, and reads zeros until it is written again.
+    func releasePages() {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: pointer), end = start + count * MemoryLayout<Float>.stride
+        let first = (start + page - 1) / page * page, last = end / page * page
+        if last > first { _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, Int32(MADV_DONTNEED)) }
+        pagesReleased = true
     }
 
     deinit {

@@ -43,6 +43,9 @@ struct TesseraDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "Compute backend: onednn (oneDNN convolutions, the default) or openblas (the fp32 reference).")
     var backend = "onednn"
 
+    @Option(name: .long, help: "Numerics of the onednn backend: fp32, mixed (Winograd 3x3 convs) or bf16 (bf16 convs).")
+    var precision = "fp32"
+
     @Option(name: .customLong("max-size"), help: "Largest width or height accepted.")
     var maxSize = 1024
 
@@ -64,10 +67,14 @@ struct TesseraDaemon: AsyncParsableCommand {
         var logger = Logger(label: "tesserad")
         logger.logLevel = level
         if threads > 0 { Compute.setThreads(threads) }
-        guard let chosen = Compute.backend(named: backend) else {
-            throw ValidationError("--backend must be one of \(Compute.backendNames.joined(separator: ", "))")
+        guard let mode = ComputePrecision(rawValue: precision) else {
+            throw ValidationError("--precision must be one of \(ComputePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        Compute.backend = chosen
+        do {
+            Compute.backend = try Compute.backend(named: backend, precision: mode)
+        } catch let e as ComputeChoiceError {
+            throw ValidationError(e.description)
+        }
         var config = ServerConfiguration()
         config.controlEndpoint = control
         config.streamEndpoint = stream

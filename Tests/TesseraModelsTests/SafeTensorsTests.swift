@@ -52,6 +52,21 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try SafeTensorsFile(url: h).tensor("b").scalars, b.scalars) // exact in f16
     }
 
+    /// Loading drops the converted tensor's pages from memory; a second load, of the same
+    /// tensor and of its neighbours sharing its edge pages, must read the file's bytes again.
+    func testTensorsReloadAfterTheirPagesAreReleased() throws {
+        let big = Tensor(shape: [3, 4096], values: (0..<(3 * 4096)).map { Float($0 % 977) - 488 })
+        let small = Tensor(shape: [5], values: [1, 2, 3, 4, 5])
+        let url = dir.appendingPathComponent("pages.safetensors")
+        try SafeTensorsWriter.write(["a": small, "big": big, "z": small], to: url, precision: .f16)
+        let f = try SafeTensorsFile(url: url)
+        for _ in 0..<3 {
+            for name in ["big", "a", "z"] {
+                XCTAssertEqual(try f.tensor(name).scalars, name == "big" ? big.scalars : small.scalars, name)
+            }
+        }
+    }
+
     func testDecodesF16AndBF16Bits() throws {
         // f16: 1.0 = 0x3C00, -2.0 = 0xC000, 65504 = 0x7BFF, smallest subnormal 0x0001.
         let f16: [UInt8] = [0x00, 0x3C, 0x00, 0xC0, 0xFF, 0x7B, 0x01, 0x00]

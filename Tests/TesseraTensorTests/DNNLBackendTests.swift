@@ -97,6 +97,83 @@ final class DNNLBackendTests: XCTestCase {
         XCTAssertTrue(cache.convolution(for: g(4)) === first)
     }
 
+    private func geometry(c: Int, oc: Int, h: Int, precision: ComputePrecision) -> DNNLConvolution.Geometry {
+        DNNLConvolution.Geometry(n: 1, c: c, h: h, w: h, oc: oc, kh: 3, kw: 3, strideY: 1, strideX: 1,
+                                 padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, bias: true,
+                                 sourcePlane: h * h, outputPlane: h * h, staged: false, band: 0, precision: precision)
+    }
+
+    /// `mixed` runs 3x3 stride-1 convolutions as Winograd where oneDNN has the kernel, and
+    /// stays within 1e-3 of the reference (outputs of order 1).
+    func testMixedPrecisionUsesWinogradWithinOneThousandth() throws {
+        try XCTSkipUnless(ComputePrecision.mixed.isSupported(isa: DNNLBackend.isa), "Winograd needs AVX-512; this CPU: \(DNNLBackend.isa)")
+        let conv = DNNLConvolution(geometry(c: 64, oc: 64, h: 32, precision: .mixed))
+        XCTAssertTrue(conv.winograd, "chosen: \(conv.implementation)")
+        XCTAssertFalse(DNNLConvolution(geometry(c: 64, oc: 64, h: 32, precision: .fp32)).winograd)
+        let mixed = DNNLBackend(precision: .mixed), blas = OpenBLASBackend()
+        for (c, o) in [(64, Conv2dOptions(padding: (1, 1))),
+                       (32, Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular))] {
+            let x = random([1, c, 24, 24]), w = random([64, c, 3, 3], scale: 1 / Float(3 * c).squareRoot()), b = random([64])
+            let err = worst(mixed.conv2d(x, weight: w, bias: b, options: o), blas.conv2d(x, weight: w, bias: b, options: o))
+            XCTAssertLessThan(err, 1e-3, "c \(c) \(o)")
+        }
+    }
+
+    /// bf16 inputs keep 8 mantissa bits: errors of a few thousandths on outputs of order 1.
+    func testBF16ConvolutionsStayWithinTheirBound() throws {
+        try XCTSkipUnless(ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa), "bf16 needs AVX512_BF16; this CPU: \(DNNLBackend.isa)")
+        XCTAssertTrue(DNNLConvolution(geometry(c: 32, oc: 32, h: 16, precision: .bf16)).implementation.contains("bf16"))
+        let bf16 = DNNLBackend(precision: .bf16), blas = OpenBLASBackend()
+        let x = random([1, 64, 20, 20]), w = random([32, 64, 3, 3], scale: 1 / 24), b = random([32])
+        let o = Conv2dOptions(padding: (1, 1), paddingModeX: .circular)
+        let err = worst(bf16.conv2d(x, weight: w, bias: b, options: o), blas.conv2d(x, weight: w, bias: b, options: o))
+        XCTAssertGreaterThan(err, 1e-5, "bf16 rounding must show: is bf16 really used?")
+        XCTAssertLessThan(err, 2e-2)
+    }
+
+    /// A released weight reads as zeros until the reference backend restores it from the
+    /// reordered copy; both backends keep giving the reference result.
+    func testReleasedWeightsAreRestoredForTheReference() {
+        let dnnl = DNNLBackend(releasingPlainWeights: true), blas = OpenBLASBackend()
+        let x = random([1, 64, 12, 12]), b = random([128])
+        // Heap storage, as loaded model weights have (pooled buffers are never released).
+        let w = Tensor(shape: [128, 64, 3, 3], storage: TensorStorage(count: 128 * 64 * 9, pool: nil))
+        let original = random(w.shape, scale: 0.05).scalars
+        w.data.update(from: original, count: original.count)
+        let o = Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)
+        let reference = blas.conv2d(x, weight: w, bias: b, options: o)
+        let first = dnnl.conv2d(x, weight: w, bias: b, options: o)
+        XCTAssertTrue(w.storage.pagesReleased)
+        XCTAssertLessThan(worst(first, reference), 1e-4)
+        XCTAssertEqual(blas.conv2d(x, weight: w, bias: b, options: o).scalars, reference.scalars)
+        XCTAssertFalse(w.storage.pagesReleased)
+        XCTAssertEqual(w.scalars, original)
+        // A new geometry (another layout may be chosen) after a second release still agrees.
+        _ = dnnl.conv2d(x, weight: w, bias: b, options: o)
+        let small = random([1, 64, 5, 7])
+        XCTAssertLessThan(worst(dnnl.conv2d(small, weight: w, bias: b, options: o), blas.conv2d(small, weight: w, bias: b, options: o)), 1e-4)
+        // Small weights are never released.
+        let tiny = Tensor(shape: [8, 8, 3, 3], storage: TensorStorage(count: 576, pool: nil))
+        tiny.data.update(repeating: 0.1, count: 576)
+        _ = dnnl.conv2d(random([1, 8, 6, 6]), weight: tiny, bias: nil, options: o)
+        XCTAssertFalse(tiny.storage.pagesReleased)
+    }
+
+    func testPrecisionsNeedTheirBackendAndCPU() {
+        XCTAssertThrowsError(try Compute.backend(named: "openblas", precision: .bf16))
+        XCTAssertThrowsError(try Compute.backend(named: "cuda", precision: .fp32))
+        for p in ComputePrecision.allCases {
+            if p.isSupported(isa: DNNLBackend.isa) {
+                XCTAssertEqual(try Compute.backend(named: "onednn", precision: p).name.hasPrefix("onednn-\(p.rawValue)"), true)
+            } else {
+                XCTAssertThrowsError(try Compute.backend(named: "onednn", precision: p))
+            }
+        }
+        XCTAssertFalse(ComputePrecision.bf16.isSupported(isa: "avx2"))
+        XCTAssertFalse(ComputePrecision.mixed.isSupported(isa: "avx2"))
+        XCTAssertTrue(ComputePrecision.bf16.isSupported(isa: "avx512_core_amx"))
+    }
+
     func testBackendsAreNamed() {
         XCTAssertEqual(Compute.backend(named: "openblas")?.name, "openblas-fp32")
         XCTAssertTrue(Compute.backend(named: "onednn")?.name.hasPrefix("onednn-fp32") == true)

@@ -40,6 +40,8 @@ def main(argv=None) -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--out", default=str(OUT_DIR))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--width", type=int, default=32)
+    ap.add_argument("--input-size", type=int, default=64, help="side the tile is area-averaged to first")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -51,7 +53,7 @@ def main(argv=None) -> None:
     fam_idx = np.array([FAMILY_NAMES.index(d["family"]) for d in items])
     col_idx = np.array([COLOUR_NAMES.index(d["colour"]) for d in items])
     n_train = args.count - args.val
-    model = TextureClassifier(list(FAMILY_NAMES), list(COLOUR_NAMES))
+    model = TextureClassifier(list(FAMILY_NAMES), list(COLOUR_NAMES), args.width, args.input_size)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps = int(math.ceil(args.epochs * n_train / args.batch))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.1)
@@ -85,7 +87,7 @@ def main(argv=None) -> None:
     fam_acc = float((pf == fam_idx[n_train:]).mean())
     col_acc = float((pc == col_idx[n_train:]).mean())
     info = {"val_family_acc": fam_acc, "val_colour_acc": col_acc, "train_items": n_train, "val_items": args.val,
-            "steps": steps, "batch": args.batch, "wall_s": time.time() - t0,
+            "steps": steps, "batch": args.batch, "width": args.width, "input_size": args.input_size, "epochs": args.epochs, "wall_s": time.time() - t0,
             "cpu_s": time.process_time() - cpu0, "corpus": meta, "threads": args.threads}
     model.save(out / "classifier.pt", info)
     (out / "classifier.json").write_text(json.dumps(info, indent=1))
