@@ -64,7 +64,7 @@ public struct DNNLBackend: ComputeBackend {
                 padLeft: wrapX ? 0 : px, padRight: wrapX ? 0 : px,
                 bias: bias != nil, sourcePlane: h * w, outputPlane: ho * wo, staged: wrapY || wrapX, band: band,
                 precision: precision)
-            let conv = DNNLConvolutions.shared.convolution(for: g)
+            let conv = DNNLPrimitives.convolutions.primitive(for: g)
             if g.staged {
                 conv.run(fill: { Self.stage(src, planes: n * c, height: h, width: w, rows: rows, wrapX: wrapX ? px : 0, into: $0) },
                          weight: weight, bias: bias, dst: dst + r0 * wo, releasePlain: releasesPlainWeights)
@@ -91,14 +91,35 @@ public struct DNNLBackend: ComputeBackend {
         }
     }
 
-    /// The convolution kernels oneDNN chose so far, e.g. "jit:avx512_core x 40,
-    /// jit_wino_4x3:avx512_core x 12" (one primitive per band geometry).
+    /// The kernels oneDNN chose so far, e.g. "convolutions: jit:avx512_core x 40,
+    /// jit_fp32_wino_2x3:avx512_core x 12" (one primitive per band geometry).
     public static var kernelSummary: String {
-        DNNLConvolutions.shared.implementations.sorted { $0.key < $1.key }.map { "\($0.key) x \($0.value)" }.joined(separator: ", ")
+        func list(_ d: [String: Int]) -> String { d.sorted { $0.key < $1.key }.map { "\($0.key) x \($0.value)" }.joined(separator: ", ") }
+        let matmuls = DNNLPrimitives.matmuls.implementations
+        return "convolutions: " + list(DNNLPrimitives.convolutions.implementations) + (matmuls.isEmpty ? "" : "; matmuls: " + list(matmuls))
     }
 
+    /// In bf16 mode linear layers run as bf16 matmuls (`DNNLMatmul`), in bands of rows on
+    /// Tessera's workers; otherwise on the OpenBLAS reference.
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        reference.linear(x, weight: weight, bias: bias)
+        guard precision == .bf16 else { return reference.linear(x, weight: weight, bias: bias) }
+        precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
+        let (n, k) = (weight.shape[0], weight.shape[1])
+        precondition(x.shape.last == k, "linear: input \(x.shape) does not end in \(k)")
+        if let bias { precondition(bias.count == n, "linear: bias has \(bias.count) values for \(n) outputs") }
+        let rows = x.count / max(k, 1)
+        let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [n])
+        guard rows > 0 else { return out }
+        let bands = rows * k * n >= OpenBLASBackend.parallelFlops ? min(Parallel.workers, rows) : 1
+        let per = (rows + bands - 1) / bands
+        let (src, dst) = (x.data, out.data)
+        Parallel.tasks(bands, workers: bands) { band in
+            let r0 = band * per, r1 = min(rows, r0 + per)
+            guard r0 < r1 else { return }
+            let mm = DNNLPrimitives.matmuls.primitive(for: DNNLMatmul.Geometry(m: r1 - r0, k: k, n: n, bias: bias != nil, band: band))
+            mm.run(src: src + r0 * k, weight: weight, bias: bias, out: dst + r0 * n)
+        }
+        return out
     }
 
     public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool) -> Tensor {
@@ -107,44 +128,5 @@ public struct DNNLBackend: ComputeBackend {
 
     public func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool) -> Tensor {
         reference.attention(q: q, k: k, v: v, heads: heads, causal: causal)
-    }
-}
-
-/// The process's compiled convolutions, one per band geometry, built on first use. At
-/// most `capacity` are kept (a daemon serving many image sizes would otherwise collect
-/// JIT kernels without end); the least recently used goes first.
-final class DNNLConvolutions: @unchecked Sendable {
-    static let shared = DNNLConvolutions(capacity: 512)
-    let capacity: Int
-    private let lock = NSLock()
-    private var byGeometry: [DNNLConvolution.Geometry: (conv: DNNLConvolution, lastUse: Int)] = [:]
-    private var clock = 0
-
-    init(capacity: Int) { self.capacity = max(1, capacity) }
-
-    func convolution(for g: DNNLConvolution.Geometry) -> DNNLConvolution {
-        lock.lock()
-        defer { lock.unlock() }
-        clock += 1
-        if let hit = byGeometry[g] {
-            byGeometry[g] = (hit.conv, clock)
-            return hit.conv
-        }
-        if byGeometry.count >= capacity, let oldest = byGeometry.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
-            byGeometry[oldest] = nil  // a caller still running it keeps it alive until done
-        }
-        let c = DNNLConvolution(g)
-        byGeometry[g] = (c, clock)
-        return c
-    }
-
-    /// Primitives currently kept.
-    var count: Int { lock.lock(); defer { lock.unlock() }; return byGeometry.count }
-
-    /// Kept primitives per oneDNN implementation name ("jit_wino_4x3:avx512_core", ...).
-    var implementations: [String: Int] {
-        lock.lock()
-        defer { lock.unlock() }
-        return byGeometry.values.reduce(into: [:]) { $0[$1.conv.implementation, default: 0] += 1 }
     }
 }

@@ -32,9 +32,11 @@ final class DNNLWeightCache: @unchecked Sendable {
     private var entries: [ObjectIdentifier: Prepared] = [:]
     private lazy var stream = DNNLEngine.shared.makeStream()
 
-    /// `weight` [O, C, kh, kw] in `layout`, reordered on first request (from the plain
-    /// values, or from an earlier layout when the plain copy was released).
-    func weights(_ weight: Tensor, layout: dnnl_memory_desc_t, stream: dnnl_stream_t, releasePlain: Bool = false) -> dnnl_memory_t {
+    /// `weight` in `layout`, reordered on first request (from the plain values, described
+    /// by `plain`, default a conv weight [O, C, kh, kw]; or from an earlier layout when the
+    /// plain copy was released).
+    func weights(_ weight: Tensor, plain plainLayout: dnnl_memory_desc_t? = nil, layout: dnnl_memory_desc_t,
+                 stream: dnnl_stream_t, releasePlain: Bool = false) -> dnnl_memory_t {
         lock.lock()
         defer { lock.unlock() }
         let id = ObjectIdentifier(weight.storage)
@@ -53,7 +55,7 @@ final class DNNLWeightCache: @unchecked Sendable {
             var from = first.0
             reorder(from: &from, first.1, to: &target, to, stream: stream)
         } else {
-            var plain = DNNLMemory.descriptor(weight.shape, dnnl_oihw)
+            var plain = plainLayout ?? DNNLMemory.descriptor(weight.shape, dnnl_oihw)
             let from = DNNLMemory.unbound(&plain)
             defer { dnnl_memory_destroy(from) }
             DNNLEngine.check(dnnl_memory_set_data_handle(from, weight.data), "weights handle")

@@ -72,7 +72,7 @@ struct Bench: ParsableCommand {
             print(String(format: "%5d   %9.2f   %9.2f   %13.2f   %10.2f   %9.2f", k, pct(total, 0.5), pct(total, 0.9),
                          pct(unet, 0.5), pct(decode, 0.5), pct(convert, 0.5)))
         }
-        if Compute.backend is DNNLBackend { print("oneDNN convolution primitives: \(DNNLBackend.kernelSummary)") }
+        if Compute.backend is DNNLBackend { print("oneDNN primitives: \(DNNLBackend.kernelSummary)") }
     }
 }
 

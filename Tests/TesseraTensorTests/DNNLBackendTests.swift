@@ -83,18 +83,19 @@ final class DNNLBackendTests: XCTestCase {
 
     /// The primitive cache keeps at most its capacity, dropping the least recently used.
     func testPrimitiveCacheIsBounded() {
-        let cache = DNNLConvolutions(capacity: 2)
+        let cache = DNNLPrimitiveCache<DNNLConvolution.Geometry, DNNLConvolution>(capacity: 2, make: { DNNLConvolution($0) },
+                                                                                  name: { $0.implementation })
         func g(_ h: Int) -> DNNLConvolution.Geometry {
             DNNLConvolution.Geometry(n: 1, c: 8, h: h, w: 8, oc: 8, kh: 3, kw: 3, strideY: 1, strideX: 1,
                                      padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, bias: false,
                                      sourcePlane: h * 8, outputPlane: h * 8, staged: false, band: 0)
         }
-        let first = cache.convolution(for: g(4))
-        _ = cache.convolution(for: g(5))
-        XCTAssertTrue(cache.convolution(for: g(4)) === first, "a hit returns the same primitive")
-        _ = cache.convolution(for: g(6))  // evicts g(5), the least recently used
+        let first = cache.primitive(for: g(4))
+        _ = cache.primitive(for: g(5))
+        XCTAssertTrue(cache.primitive(for: g(4)) === first, "a hit returns the same primitive")
+        _ = cache.primitive(for: g(6))  // evicts g(5), the least recently used
         XCTAssertEqual(cache.count, 2)
-        XCTAssertTrue(cache.convolution(for: g(4)) === first)
+        XCTAssertTrue(cache.primitive(for: g(4)) === first)
     }
 
     private func geometry(c: Int, oc: Int, h: Int, precision: ComputePrecision) -> DNNLConvolution.Geometry {
@@ -129,6 +130,22 @@ final class DNNLBackendTests: XCTestCase {
         let err = worst(bf16.conv2d(x, weight: w, bias: b, options: o), blas.conv2d(x, weight: w, bias: b, options: o))
         XCTAssertGreaterThan(err, 1e-5, "bf16 rounding must show: is bf16 really used?")
         XCTAssertLessThan(err, 2e-2)
+    }
+
+    /// bf16 linear layers: bands of rows (ragged, rank 3 input), with and without bias.
+    func testBF16LinearLayersStayWithinTheirBound() throws {
+        try XCTSkipUnless(ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa), "bf16 needs AVX512_BF16; this CPU: \(DNNLBackend.isa)")
+        let bf16 = DNNLBackend(precision: .bf16), blas = OpenBLASBackend()
+        for (shape, n, hasBias) in [([2, 77, 96], 320, true), ([1, 3, 40], 24, false), ([257, 64], 64, true)] {
+            let k = shape.last!
+            let x = random(shape), w = random([n, k], scale: 1 / Float(k).squareRoot()), b = hasBias ? random([n]) : nil
+            let got = bf16.linear(x, weight: w, bias: b), ref = blas.linear(x, weight: w, bias: b)
+            XCTAssertEqual(got.shape, ref.shape)
+            let err = worst(got, ref)
+            XCTAssertGreaterThan(err, 1e-5, "bf16 rounding must show: is bf16 really used?")
+            XCTAssertLessThan(err, 2e-2, "\(shape) x \(n)")
+        }
+        XCTAssertTrue(DNNLBackend.kernelSummary.contains("matmuls: "), DNNLBackend.kernelSummary)
     }
 
     /// A released weight reads as zeros until the reference backend restores it from the

@@ -1,0 +1,88 @@
+import CDNNL
+import Foundation
+
+/// One oneDNN matmul primitive for a band of rows of a linear layer in bf16:
+/// out[m, n] = x[m, k] · W[n, k]ᵀ + b[n], with x and W rounded to bf16 and fp32
+/// accumulation and output. The band's rows are converted to bf16 into a pooled buffer;
+/// the weights are reordered once (`DNNLWeightCache`), and the output is written in place.
+/// Like `DNNLConvolution`, every call runs on the calling thread.
+final class DNNLMatmul: @unchecked Sendable {
+    /// One band's problem.
+    struct Geometry: Hashable {
+        var m, k, n: Int
+        var bias: Bool
+        /// Bands of equal shape get their own primitive: each owns buffers used while it runs.
+        var band: Int
+    }
+
+    let geometry: Geometry
+    /// oneDNN's name for the chosen implementation, e.g. "brg:avx512_core_bf16".
+    let implementation: String
+    private let lock = NSLock()
+    private let stream: dnnl_stream_t
+    private let primitive: dnnl_primitive_t, srcReorder: dnnl_primitive_t
+    private let srcPlain: dnnl_memory_t, srcHalf: dnnl_memory_t, dst: dnnl_memory_t, biasMemory: dnnl_memory_t?
+    private let weightsLayout: dnnl_memory_desc_t, weightsPlain: dnnl_memory_desc_t
+    /// bf16 elements of the converted band, counted in floats (two per float).
+    private let halfCount: Int
+
+    init(_ g: Geometry) {
+        DNNLEngine.singleThreaded()
+        geometry = g
+        stream = DNNLEngine.shared.makeStream()
+        var src = DNNLMemory.descriptor([g.m, g.k], dnnl_ab, dnnl_bf16)
+        var wei = DNNLMemory.descriptor([g.k, g.n], dnnl_format_tag_any, dnnl_bf16)
+        var out = DNNLMemory.descriptor([g.m, g.n], dnnl_ab)
+        var bias = DNNLMemory.descriptor([1, g.n], dnnl_ab)
+        var desc = dnnl_matmul_desc_t()
+        DNNLEngine.check(withUnsafeMutablePointer(to: &bias) { b in
+            dnnl_matmul_desc_init(&desc, &src, &wei, g.bias ? b : nil, &out)
+        }, "matmul descriptor \(g)")
+        var pd: dnnl_primitive_desc_t?
+        DNNLEngine.check(dnnl_primitive_desc_create(&pd, &desc, nil, DNNLEngine.shared.engine, nil), "matmul primitive descriptor \(g)")
+        defer { dnnl_primitive_desc_destroy(pd) }
+        implementation = String(cString: tessera_dnnl_implementation(pd))
+        weightsLayout = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)!.pointee
+        var p: dnnl_primitive_t?
+        DNNLEngine.check(dnnl_primitive_create(&p, pd), "matmul primitive \(g)")
+        primitive = p!
+        // W is stored [n, k] row-major: as the [k, n] operand it has strides (1, k).
+        weightsPlain = DNNLMemory.descriptor([g.k, g.n], strides: [1, g.k])
+        var plain = DNNLMemory.descriptor([g.m, g.k], dnnl_ab)
+        srcPlain = DNNLMemory.unbound(&plain)
+        srcHalf = DNNLMemory.unbound(&src)
+        dst = DNNLMemory.unbound(&out)
+        biasMemory = g.bias ? DNNLMemory.unbound(&bias) : nil
+        srcReorder = DNNLMemory.reorder(from: &plain, to: &src)
+        halfCount = (g.m * g.k + 1) / 2
+    }
+
+    deinit {
+        for p in [primitive, srcReorder] { dnnl_primitive_destroy(p) }
+        for m in [srcPlain, srcHalf, dst, biasMemory].compactMap({ $0 }) { dnnl_memory_destroy(m) }
+        dnnl_stream_destroy(stream)
+    }
+
+    /// Computes the band whose first input row is at `src` into the rows at `out`.
+    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, out: UnsafeMutablePointer<Float>) {
+        DNNLEngine.singleThreaded()
+        let w = DNNLWeightCache.shared.weights(weight, plain: weightsPlain, layout: weightsLayout, stream: stream)
+        let half = BufferPool.shared.acquire(halfCount)
+        lock.lock()
+        defer {
+            lock.unlock()
+            BufferPool.shared.release(half, count: halfCount)
+        }
+        DNNLEngine.check(dnnl_memory_set_data_handle(srcPlain, UnsafeMutableRawPointer(mutating: src)), "source handle")
+        DNNLEngine.check(dnnl_memory_set_data_handle(srcHalf, half), "bf16 source handle")
+        DNNLEngine.check(dnnl_memory_set_data_handle(dst, out), "destination handle")
+        DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcHalf)], stream)
+        var args = [(DNNL_ARG_SRC, srcHalf), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dst)]
+        if let biasMemory, let bias {
+            DNNLEngine.check(dnnl_memory_set_data_handle(biasMemory, bias.data), "bias handle")
+            args.append((DNNL_ARG_BIAS, biasMemory))
+        }
+        DNNLMemory.execute(primitive, args, stream)
+        DNNLEngine.check(dnnl_stream_wait(stream), "stream wait")
+    }
+}
