@@ -21,6 +21,18 @@ public final class ServedModel: @unchecked Sendable {
         defaultGuidance = entry.defaultGuidance
     }
 
+    /// Runs one untimed 1-step generation at the native size with xy tiling, outside every
+    /// cache and counter, so that the compute backend's one-time work (oneDNN compiles its
+    /// kernels and reorders the weights on first use: seconds for an SD-size UNet) is not
+    /// charged to the first request's deadline. Returns the milliseconds it took.
+    public func warmUp() throws -> Double {
+        let start = Date()
+        let scratch = TextToImagePipeline(model: pipeline.model)
+        _ = try scratch.generate(GenerationParameters(prompt: "", seed: 0, steps: 1, width: nativeSize, height: nativeSize,
+                                                      guidance: Float(defaultGuidance), tiling: .xy))
+        return Date().timeIntervalSince(start) * 1000
+    }
+
     var info: ModelInfo {
         ModelInfo(name: name, nativeWidth: nativeSize, nativeHeight: nativeSize, defaultSteps: defaultSteps, defaultGuidance: defaultGuidance)
     }

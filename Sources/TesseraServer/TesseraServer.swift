@@ -40,6 +40,12 @@ public final class TesseraServer: @unchecked Sendable {
                                         latents: latents)
     }
 
+    /// Warms every model up (`ServedModel.warmUp`) before `start`; returns each model's
+    /// name and milliseconds.
+    public func warmUp() throws -> [(model: String, milliseconds: Double)] {
+        try registry.models.map { ($0.name, try $0.warmUp()) }
+    }
+
     /// The control endpoint actually bound (resolves `*` ports).
     public var controlEndpoint: String { state.lock(); defer { state.unlock() }; return boundControl }
     /// The stream endpoint actually bound.

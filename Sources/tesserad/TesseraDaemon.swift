@@ -61,6 +61,9 @@ struct TesseraDaemon: AsyncParsableCommand {
     @Option(name: .customLong("max-batch"), help: "Most requests sharing one UNet batch.")
     var maxBatch = 4
 
+    @Flag(name: .customLong("no-warm-up"), help: "Skip the 1-step warm-up generation per model before serving.")
+    var noWarmUp = false
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
@@ -112,6 +115,11 @@ struct TesseraDaemon: AsyncParsableCommand {
         }
         logger.info("loading \(config.models.count) model(s): \(config.models.map(\.name).joined(separator: ", ")); compute backend \(Compute.backend.name)")
         let server = try TesseraServer(configuration: config)
+        if !noWarmUp {
+            for w in try server.warmUp() {
+                logger.info("warmed up \(w.model): one step at its native size in \(Int(w.milliseconds.rounded())) ms")
+            }
+        }
         let service = DaemonService(server: server, logger: logger)
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()

@@ -8,8 +8,11 @@ import TesseraZMQ
 final class DaemonHarness {
     let server: TesseraServer
     let context: ZMQContext
+    /// What `TesseraServer.warmUp` reported, when the harness was asked to warm up.
+    var warmUps: [(model: String, milliseconds: Double)] = []
 
-    init(cacheDirectory: URL? = nil, maxBatch: Int = 4, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    init(cacheDirectory: URL? = nil, maxBatch: Int = 4, warmUp: Bool = false,
+         configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         var config = ServerConfiguration()
         config.controlEndpoint = "tcp://127.0.0.1:*"
         config.streamEndpoint = "tcp://127.0.0.1:*"
@@ -18,6 +21,7 @@ final class DaemonHarness {
         config.maxBatch = maxBatch
         configure(&config)
         server = try TesseraServer(configuration: config)
+        if warmUp { warmUps = try server.warmUp() }
         try server.start()
         context = try ZMQContext()
     }

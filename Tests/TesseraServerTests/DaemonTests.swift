@@ -31,6 +31,20 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(stats.queueDepth, 0)
     }
 
+    /// The warm-up runs every model once and leaves no trace in caches or counters.
+    func testWarmUpRunsEachModelOutsideCachesAndCounters() throws {
+        let d = try DaemonHarness(warmUp: true)
+        defer { d.stop() }
+        XCTAssertEqual(d.warmUps.map(\.model), ["tiny"])
+        XCTAssertGreaterThan(d.warmUps[0].milliseconds, 0)
+        let c = try d.dealer()
+        guard case .stats(let stats) = try c.call(.stats(id: "s")) else { return XCTFail("expected stats") }
+        for (name, cache) in stats.caches {
+            XCTAssertEqual(cache.hits + cache.misses, 0, "\(name) cache was touched by the warm-up")
+        }
+        XCTAssertEqual(stats.requests, 1)  // the stats request itself
+    }
+
     /// The daemon's pixels are the pipeline's pixels, mips are box-filtered levels, PNG decodes
     /// to the same image, and a repeated request is a cache hit with identical bytes.
     func testGenerateMatchesPipelineAndCaches() throws {
