@@ -80,6 +80,15 @@ public enum Compute {
         try? backend(named: name, precision: .fp32)
     }
 
+    /// A backend by its command-line name and precision name (`--backend`, `--precision`);
+    /// throws `ComputeChoiceError` with a message a command line can show.
+    public static func backend(named name: String, precisionNamed precision: String) throws -> any ComputeBackend {
+        guard let mode = ComputePrecision(rawValue: precision) else {
+            throw ComputeChoiceError("--precision must be one of \(ComputePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return try backend(named: name, precision: mode)
+    }
+
     /// A backend by its command-line name and precision; throws a message a command line
     /// can show for an unknown name, or a precision the backend or this CPU cannot run.
     public static func backend(named name: String, precision: ComputePrecision) throws -> any ComputeBackend {

@@ -103,11 +103,7 @@ public struct DNNLBackend: ComputeBackend {
     /// Tessera's workers; otherwise on the OpenBLAS reference.
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         guard precision == .bf16 else { return reference.linear(x, weight: weight, bias: bias) }
-        precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
-        let (n, k) = (weight.shape[0], weight.shape[1])
-        precondition(x.shape.last == k, "linear: input \(x.shape) does not end in \(k)")
-        if let bias { precondition(bias.count == n, "linear: bias has \(bias.count) values for \(n) outputs") }
-        let rows = x.count / max(k, 1)
+        let (rows, n, k) = OpenBLASBackend.linearShape(x, weight: weight, bias: bias)
         let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [n])
         guard rows > 0 else { return out }
         let bands = rows * k * n >= OpenBLASBackend.parallelFlops ? min(Parallel.workers, rows) : 1

@@ -74,12 +74,17 @@ public struct OpenBLASBackend: ComputeBackend {
         return out
     }
 
-    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    /// Checks a linear layer's operands; returns its rows (all leading dims), outputs and inputs.
+    static func linearShape(_ x: Tensor, weight: Tensor, bias: Tensor?) -> (rows: Int, outF: Int, inF: Int) {
         precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
         let (outF, inF) = (weight.shape[0], weight.shape[1])
         precondition(x.shape.last == inF, "linear: input \(x.shape) does not end in \(inF)")
         if let bias { precondition(bias.count == outF, "linear: bias has \(bias.count) values for \(outF) outputs") }
-        let rows = x.count / max(inF, 1)
+        return (x.count / max(inF, 1), outF, inF)
+    }
+
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        let (rows, outF, inF) = Self.linearShape(x, weight: weight, bias: bias)
         let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [outF])
         Self.rowBlocks(rows, flopsPerRow: outF * inF) { r in
             if let bias {

@@ -14,11 +14,8 @@ struct ComputeChoice: ParsableArguments {
 
     /// Installs the chosen backend process-wide; call before loading a model.
     func apply() throws {
-        guard let mode = ComputePrecision(rawValue: precision) else {
-            throw ValidationError("--precision must be one of \(ComputePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         do {
-            Compute.backend = try Compute.backend(named: backend, precision: mode)
+            Compute.backend = try Compute.backend(named: backend, precisionNamed: precision)
         } catch let e as ComputeChoiceError {
             throw ValidationError(e.description)
         }

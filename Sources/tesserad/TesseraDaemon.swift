@@ -70,11 +70,8 @@ struct TesseraDaemon: AsyncParsableCommand {
         var logger = Logger(label: "tesserad")
         logger.logLevel = level
         if threads > 0 { Compute.setThreads(threads) }
-        guard let mode = ComputePrecision(rawValue: precision) else {
-            throw ValidationError("--precision must be one of \(ComputePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         do {
-            Compute.backend = try Compute.backend(named: backend, precision: mode)
+            Compute.backend = try Compute.backend(named: backend, precisionNamed: precision)
         } catch let e as ComputeChoiceError {
             throw ValidationError(e.description)
         }
