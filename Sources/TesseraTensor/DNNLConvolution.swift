@@ -28,6 +28,12 @@ final class DNNLConvolution: @unchecked Sendable {
         var outputWidth: Int { (w + padLeft + padRight - kw) / strideX + 1 }
     }
 
+    /// Widest convolution (input or output channels) `mixed` runs as Winograd. Measured on
+    /// the AVX-512 machine at 256x256 (docs/BENCHMARKS.md): Winograd made TAESD's 64-channel
+    /// decoder 30% faster but the SD-size UNet's 320 to 1280-channel convolutions 22% slower,
+    /// with transformed weights four times the size of the 3x3 ones.
+    static let winogradMaxChannels = 128
+
     let geometry: Geometry
     /// oneDNN's name for the chosen implementation, e.g. "jit:avx2".
     let implementation: String
@@ -71,6 +77,7 @@ final class DNNLConvolution: @unchecked Sendable {
             return dnnl_primitive_desc_create(&pd, &conv, nil, e, nil) == dnnl_success ? pd : nil
         }
         let tryWinograd = g.precision == .mixed && g.kh == 3 && g.kw == 3 && g.strideY == 1 && g.strideX == 1
+            && max(g.c, g.oc) <= Self.winogradMaxChannels
         let wino = tryWinograd ? descriptor(dnnl_convolution_winograd) : nil
         winograd = wino != nil
         guard let pd = wino ?? descriptor(dnnl_convolution_direct) else {

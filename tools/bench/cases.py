@@ -111,3 +111,11 @@ def flops(name: str, work: Path) -> float:
     with torch.no_grad(), counter:
         module(*build_inputs(name))
     return float(counter.get_total_flops())
+
+
+if __name__ == "__main__":
+    # `python -m tools.bench.cases CASE WORK`: prints the case's flop count. compare.py runs
+    # this in a child so that its own process stays small: a child forked from a parent
+    # that had loaded the SD-size UNet would report that parent's memory as its peak RSS.
+    import sys
+    print(flops(sys.argv[1], Path(sys.argv[2])))

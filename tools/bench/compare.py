@@ -10,6 +10,8 @@ GFLOP/s (torch.utils.flop_counter's count of the module) and the process's peak 
 
 Tessera is timed through `tessera bench` (UNet per step, or decode, p50 of its runs);
 its backend is chosen with --tessera-backend (default onednn; openblas is the reference).
+Engines `tessera-mixed` and `tessera-bf16` are the oneDNN backend's other precisions
+(`--precision`). Each case ends with its fastest Tessera mode against its fastest peer.
 """
 
 from __future__ import annotations
@@ -24,17 +26,18 @@ import sys
 import time
 from pathlib import Path
 
-from .cases import CASES, REPO, flops, model_folder
+from .cases import CASES, REPO, model_folder
 
 PEERS = ["torch", "onnxruntime", "openvino-f32", "openvino"]
+TESSERA = {"tessera": "fp32", "tessera-mixed": "mixed", "tessera-bf16": "bf16"}
 
 
-def tessera(case: str, args, work: Path) -> tuple[float, int]:
+def tessera(case: str, args, work: Path, precision: str = "fp32") -> tuple[float, int]:
     c = CASES[case]
     folder = model_folder(c, work)
     cmd = [args.tessera, "bench", "--model", str(folder), "--width", str(c.size), "--height", str(c.size),
            "--steps", "1", "--runs", str(args.iters), "--warmup", "1", "--tiling", "none",
-           "--backend", args.tessera_backend]
+           "--backend", args.tessera_backend, "--precision", precision]
     if c.model == "fullsize":
         cmd += ["--guidance", "0"]
     out, _, rss = run_child_rusage(cmd)
@@ -42,6 +45,13 @@ def tessera(case: str, args, work: Path) -> tuple[float, int]:
     cols = row.split()  # steps, total p50, total p90, unet/step p50, decode p50, rgba8 p50 (ms)
     ms = float(cols[3] if c.part == "unet" else cols[4])
     return ms / 1000, rss
+
+
+def flops(case: str, work: Path) -> float:
+    """The case's flop count, computed in a child process (see tools/bench/cases.py)."""
+    out = subprocess.run([sys.executable, "-m", "tools.bench.cases", case, str(work)], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    return float(out.strip().splitlines()[-1])
 
 
 def run_child_rusage(cmd: list[str]) -> tuple[str, float, int]:
@@ -88,7 +98,7 @@ def main(argv=None) -> None:
                 if e in errors:
                     continue
                 try:
-                    t, m = tessera(case, args, work) if e == "tessera" else peer(e, case, args)
+                    t, m = tessera(case, args, work, TESSERA[e]) if e in TESSERA else peer(e, case, args)
                     times[e].append(t)
                     rss[e] = max(rss.get(e, 0), m)
                     print(f"[{case} round {r + 1}] {e}: {t * 1000:.1f} ms, peak RSS {m} MiB", flush=True)
@@ -112,6 +122,12 @@ def main(argv=None) -> None:
                 lines.append(f"| {case} | {res['gflop']:.2f} | {e} | {s * 1000:.1f} ms | {res['gflop'] / s:.0f} | {ratio} | {res['peak_rss_mib'][e]} MiB |")
             else:
                 lines.append(f"| {case} | {res['gflop']:.2f} | {e} | failed: {res['errors'].get(e, '?')[:80]} | | | |")
+        ours = {e: t for e, t in res["median_s"].items() if e in TESSERA}
+        peers = {e: t for e, t in res["median_s"].items() if e not in TESSERA}
+        if ours and peers:
+            a, b = min(ours, key=ours.get), min(peers, key=peers.get)
+            res["fastest"] = {"tessera": a, "peer": b, "ratio": ours[a] / peers[b]}
+            lines.append(f"| {case} | | fastest: {a} ÷ {b} | | | {ours[a] / peers[b]:.2f} | |")
     (out / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
