@@ -4,10 +4,10 @@ public enum ComputePrecision: String, CaseIterable, Sendable {
     /// Everything in fp32; convolutions use oneDNN's direct algorithm, within float
     /// rounding of the reference.
     case fp32
-    /// fp32 data throughout, with Winograd (oneDNN's F(4x4, 3x3), or F(2x2, 3x3) where
-    /// channels are not multiples of 16) for 3x3 stride-1 convolutions of at most 128
-    /// channels, where it is faster (decoders); the transforms add rounding error, measured
-    /// in docs/BENCHMARKS.md. Needs AVX-512.
+    /// fp32 data throughout, with Winograd F(4x4, 3x3) for the 3x3 stride-1 convolutions
+    /// where it was measured faster: 16 to 128 channels (multiples of 16) on planes at least
+    /// 32 wide, as in TAESD. The transforms add rounding error, measured in
+    /// docs/BENCHMARKS.md. Needs AVX-512.
     case mixed
     /// Convolutions read bf16 activations and weights and accumulate in fp32 (8 mantissa
     /// bits in, fp32 out); other layers stay fp32. Needs AVX512_BF16 or AMX.

@@ -99,6 +99,11 @@ public struct DNNLBackend: ComputeBackend {
         return "convolutions: " + list(DNNLPrimitives.convolutions.implementations) + (matmuls.isEmpty ? "" : "; matmuls: " + list(matmuls))
     }
 
+    /// Convolution primitives built with the Winograd algorithm so far (kept in the cache).
+    public static var winogradPrimitives: Int {
+        DNNLPrimitives.convolutions.implementations.filter { $0.key.contains("wino") }.values.reduce(0, +)
+    }
+
     /// In bf16 mode linear layers run as bf16 matmuls (`DNNLMatmul`), in bands of rows on
     /// Tessera's workers; otherwise on the OpenBLAS reference.
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {

@@ -33,6 +33,10 @@ final class DNNLConvolution: @unchecked Sendable {
     /// decoder 30% faster but the SD-size UNet's 320 to 1280-channel convolutions 22% slower,
     /// with transformed weights four times the size of the 3x3 ones.
     static let winogradMaxChannels = 128
+    /// Narrowest plane and channel multiple it is used on: on the embedded model (16x16
+    /// latents; 24-channel decoder, where oneDNN falls back to F(2x2, 3x3)) Winograd was
+    /// 5 to 35% slower than direct convolution.
+    static let winogradMinWidth = 32
 
     let geometry: Geometry
     /// oneDNN's name for the chosen implementation, e.g. "jit:avx2".
@@ -77,7 +81,8 @@ final class DNNLConvolution: @unchecked Sendable {
             return dnnl_primitive_desc_create(&pd, &conv, nil, e, nil) == dnnl_success ? pd : nil
         }
         let tryWinograd = g.precision == .mixed && g.kh == 3 && g.kw == 3 && g.strideY == 1 && g.strideX == 1
-            && max(g.c, g.oc) <= Self.winogradMaxChannels
+            && max(g.c, g.oc) <= Self.winogradMaxChannels && g.c % 16 == 0 && g.oc % 16 == 0
+            && g.w >= Self.winogradMinWidth
         let wino = tryWinograd ? descriptor(dnnl_convolution_winograd) : nil
         winograd = wino != nil
         guard let pd = wino ?? descriptor(dnnl_convolution_direct) else {
