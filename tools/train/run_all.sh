@@ -33,7 +33,7 @@ stamp "model exported to models/tessera-tex-v1"
 if [ "${SKIP_EVAL:-0}" != "1" ]; then
   if [ ! -f tools/eval/out/classifier.pt ]; then
     stamp "evaluation classifier"
-    $PY -m tools.eval.train_classifier --count 16000 --val 1500 --epochs 3
+    $PY -m tools.eval.train_classifier --count 16000 --val 1500 --epochs 13
   fi
   stamp "evaluation (diffusers, 1/2/4 steps)"
   $PY -m tools.eval.evaluate --model models/tessera-tex-v1 --tag diffusers --docs

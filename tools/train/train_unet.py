@@ -127,8 +127,23 @@ def adopt_exported_vae(folder: str, log) -> None:
     if dst.exists():
         return
     from diffusers import AutoencoderTiny
-    AutoencoderTiny.from_pretrained(f"{folder}/vae").float().save_pretrained(dst, safe_serialization=True)
+    vae = AutoencoderTiny.from_pretrained(f"{folder}/vae").float()
+    vae.save_pretrained(dst, safe_serialization=True)
     log(f"autoencoder taken from {folder}/vae (already whitened) into {dst}")
+    measure_vae(vae, log)
+
+
+@torch.no_grad()
+def measure_vae(vae, log) -> dict:
+    """Stage 1's held-out PSNR (runs/vae/metrics.json, which export reads) for an adopted autoencoder."""
+    from .common import VAL_DIR, VAL_SEED_BASE
+    from .train_vae import validate
+    corpus.build(VAL_DIR, 512, 128, VAL_SEED_BASE, False, log=log)
+    circular(vae, True)
+    metrics = validate(vae.eval(), np.array(corpus.load(VAL_DIR)[0]))
+    (RUNS / "vae" / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    log(f"held-out PSNR of the adopted autoencoder: mean {metrics['psnr_mean']:.2f} dB")
+    return metrics
 
 
 @torch.no_grad()
