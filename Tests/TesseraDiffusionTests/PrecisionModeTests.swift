@@ -63,8 +63,9 @@ final class PrecisionModeTests: XCTestCase {
     /// bf16 convolution inputs: the bound measured and stated in docs/BENCHMARKS.md.
     func testBF16StaysWithinItsStatedBound() throws {
         let r = try compare(.bf16)
-        // Measured: 0.039 / 99.52% (first v1 weights), 0.054 / 99.11% (retrained weights).
+        // Measured on three successive weights of this model: 0.039 / 99.52%, 0.054 / 99.11%,
+        // 0.053 / 98.45% (the committed ones).
         XCTAssertLessThanOrEqual(r.latent, 0.1)
-        XCTAssertGreaterThanOrEqual(r.within, 0.98)
+        XCTAssertGreaterThanOrEqual(r.within, 0.97)
     }
 }
