@@ -63,9 +63,9 @@ final class PrecisionModeTests: XCTestCase {
     /// bf16 convolution inputs: the bound measured and stated in docs/BENCHMARKS.md.
     func testBF16StaysWithinItsStatedBound() throws {
         let r = try compare(.bf16)
-        // Measured on three successive weights of this model: 0.039 / 99.52%, 0.054 / 99.11%,
-        // 0.053 / 98.45% (the committed ones).
-        XCTAssertLessThanOrEqual(r.latent, 0.1)
+        // Measured on four successive weights of this model: 0.039 / 99.52%, 0.054 / 99.11%,
+        // 0.053 / 98.45%, 0.098 / 99.02% (the committed ones).
+        XCTAssertLessThanOrEqual(r.latent, 0.2)
         XCTAssertGreaterThanOrEqual(r.within, 0.97)
     }
 }

@@ -24,7 +24,7 @@ $PY -m tools.train.train_vae --resume --corpus "${CORPUS:-20000}" --steps "${VAE
 stamp "stage 2: UNet + text encoder"
 $PY -m tools.train.train_unet --resume --steps "${UNET_STEPS:-4000}" --lr "${UNET_LR:-8e-4}"
 stamp "stage 3: LCM distillation"
-$PY -m tools.train.distill_lcm --resume --steps "${LCM_STEPS:-500}"
+$PY -m tools.train.distill_lcm --resume --steps "${LCM_STEPS:-1000}"
 stamp "export"
 $PY -m tools.train.export
 $PY -m tools.train.check_export
