@@ -150,7 +150,9 @@ public final class TesseraServer: @unchecked Sendable {
             }
         }
         flush(router: router, xpub: xpub)
-        router.close()
+        // The last replies may still sit in the socket's queue: give them up to a second to
+        // reach their clients (every accepted request is answered), then stop regardless.
+        router.close(lingering: .seconds(1))
         xpub.close()
         wakeup.close()
         context.terminate()

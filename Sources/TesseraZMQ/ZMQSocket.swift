@@ -48,10 +48,18 @@ public final class ZMQSocket: @unchecked Sendable {
     /// Idempotent. Must run on the owner thread; `deinit` calls it too, so drop the last
     /// reference there as well.
     public func close() {
+        close(lingering: .zero)
+    }
+
+    /// Closes the socket, letting libzmq go on sending its queued outbound messages for at
+    /// most `lingering` (terminating the context waits that long at most). A server uses
+    /// this for its last replies: with linger 0 a reply handed to the socket just before
+    /// close can be dropped before it reaches the wire. Idempotent, owner thread only.
+    public func close(lingering: Duration) {
         guard let handle else { return }
-        var zero: Int32 = 0
-        // Linger 0 first: undeliverable messages must never make shutdown wait.
-        zmq_setsockopt(handle, ZMQ_LINGER, &zero, MemoryLayout<Int32>.size)
+        // Bounded linger: undeliverable messages must never make shutdown wait for long.
+        var ms = Int32(clamping: max(0, lingering.components.seconds * 1000 + lingering.components.attoseconds / 1_000_000_000_000_000))
+        zmq_setsockopt(handle, ZMQ_LINGER, &ms, MemoryLayout<Int32>.size)
         zmq_close(handle)
         self.handle = nil
         context.socketClosed()
