@@ -1,5 +1,3 @@
-import Foundation
-
 /// A dense, contiguous, row-major float32 tensor (NCHW for images).
 ///
 /// `Tensor` is a thin value wrapper around shared `TensorStorage`: copying a `Tensor`
@@ -126,10 +124,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// Hands the buffer's whole pages back to the kernel (`MADV_DONTNEED`): the memory no
     /// longer counts as resident, and reads zeros until it is written again.
     func releasePages() {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = Int(bitPattern: pointer), end = start + count * MemoryLayout<Float>.stride
-        let first = (start + page - 1) / page * page, last = end / page * page
-        if last > first { _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, Int32(MADV_DONTNEED)) }
+        MemoryPages.release(pointer, byteCount: count * MemoryLayout<Float>.stride)
         pagesReleased = true
     }
 
