@@ -50,6 +50,8 @@ final class DNNLConvolution: @unchecked Sendable {
     private let srcPlain: dnnl_memory_t, dstPlain: dnnl_memory_t, biasMemory: dnnl_memory_t?
     private let srcBlocked: dnnl_memory_t, dstBlocked: dnnl_memory_t
     private let srcReorder: dnnl_primitive_t, dstReorder: dnnl_primitive_t
+    /// This primitive's own scratchpad (`DNNLMemory.userScratchpad`).
+    private let scratchpad: dnnl_memory_t
     private let weightsLayout: dnnl_memory_desc_t
     /// Floats of the blocked source and destination buffers (blocked layouts pad channels).
     private let srcBlockedCount: Int, dstBlockedCount: Int
@@ -70,6 +72,8 @@ final class DNNLConvolution: @unchecked Sendable {
         var bias = DNNLMemory.descriptor([g.oc], dnnl_x)
         let strides: [Int64] = [Int64(g.strideY), Int64(g.strideX)]
         let padL: [Int64] = [Int64(g.padTop), Int64(g.padLeft)], padR: [Int64] = [Int64(g.padBottom), Int64(g.padRight)]
+        let attr = DNNLMemory.userScratchpad()
+        defer { dnnl_primitive_attr_destroy(attr) }
         func descriptor(_ algorithm: dnnl_alg_kind_t) -> dnnl_primitive_desc_t? {
             var conv = dnnl_convolution_desc_t()
             let status = withUnsafeMutablePointer(to: &bias) { b in
@@ -78,7 +82,7 @@ final class DNNLConvolution: @unchecked Sendable {
             }
             guard status == dnnl_success else { return nil }
             var pd: dnnl_primitive_desc_t?
-            return dnnl_primitive_desc_create(&pd, &conv, nil, e, nil) == dnnl_success ? pd : nil
+            return dnnl_primitive_desc_create(&pd, &conv, attr, e, nil) == dnnl_success ? pd : nil
         }
         let tryWinograd = g.precision == .mixed && g.kh == 3 && g.kw == 3 && g.strideY == 1 && g.strideX == 1
             && max(g.c, g.oc) <= Self.winogradMaxChannels && g.c % 16 == 0 && g.oc % 16 == 0
@@ -90,6 +94,7 @@ final class DNNLConvolution: @unchecked Sendable {
         }
         defer { dnnl_primitive_desc_destroy(pd) }
         implementation = String(cString: tessera_dnnl_implementation(pd))
+        scratchpad = DNNLMemory.scratchpad(of: pd)
         var srcChosen = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)!.pointee
         var dstChosen = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0)!.pointee
         weightsLayout = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)!.pointee
@@ -113,7 +118,7 @@ final class DNNLConvolution: @unchecked Sendable {
 
     deinit {
         for p in [primitive, srcReorder, dstReorder] { dnnl_primitive_destroy(p) }
-        for m in [srcPlain, dstPlain, biasMemory, srcBlocked, dstBlocked].compactMap({ $0 }) { dnnl_memory_destroy(m) }
+        for m in [srcPlain, dstPlain, biasMemory, srcBlocked, dstBlocked, scratchpad].compactMap({ $0 }) { dnnl_memory_destroy(m) }
         dnnl_stream_destroy(stream)
     }
 
@@ -144,7 +149,7 @@ final class DNNLConvolution: @unchecked Sendable {
         DNNLEngine.check(dnnl_memory_set_data_handle(srcBlocked, srcBuffer), "blocked source handle")
         DNNLEngine.check(dnnl_memory_set_data_handle(dstBlocked, dstBuffer), "blocked destination handle")
         DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcBlocked)], stream)
-        var args = [(DNNL_ARG_SRC, srcBlocked), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dstBlocked)]
+        var args = [(DNNL_ARG_SRC, srcBlocked), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dstBlocked), (DNNL_ARG_SCRATCHPAD, scratchpad)]
         if let biasMemory, let bias {
             DNNLEngine.check(dnnl_memory_set_data_handle(biasMemory, bias.data), "bias handle")
             args.append((DNNL_ARG_BIAS, biasMemory))

@@ -23,6 +23,8 @@ final class DNNLMatmul: @unchecked Sendable {
     private let primitive: dnnl_primitive_t, srcReorder: dnnl_primitive_t
     private let srcPlain: dnnl_memory_t, srcHalf: dnnl_memory_t, dst: dnnl_memory_t, biasMemory: dnnl_memory_t?
     private let weightsLayout: dnnl_memory_desc_t, weightsPlain: dnnl_memory_desc_t
+    /// This primitive's own scratchpad (`DNNLMemory.userScratchpad`).
+    private let scratchpad: dnnl_memory_t
     /// bf16 elements of the converted band, counted in floats (two per float).
     private let halfCount: Int
 
@@ -39,9 +41,12 @@ final class DNNLMatmul: @unchecked Sendable {
             dnnl_matmul_desc_init(&desc, &src, &wei, g.bias ? b : nil, &out)
         }, "matmul descriptor \(g)")
         var pd: dnnl_primitive_desc_t?
-        DNNLEngine.check(dnnl_primitive_desc_create(&pd, &desc, nil, DNNLEngine.shared.engine, nil), "matmul primitive descriptor \(g)")
+        let attr = DNNLMemory.userScratchpad()
+        defer { dnnl_primitive_attr_destroy(attr) }
+        DNNLEngine.check(dnnl_primitive_desc_create(&pd, &desc, attr, DNNLEngine.shared.engine, nil), "matmul primitive descriptor \(g)")
         defer { dnnl_primitive_desc_destroy(pd) }
         implementation = String(cString: tessera_dnnl_implementation(pd))
+        scratchpad = DNNLMemory.scratchpad(of: pd!)
         weightsLayout = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)!.pointee
         var p: dnnl_primitive_t?
         DNNLEngine.check(dnnl_primitive_create(&p, pd), "matmul primitive \(g)")
@@ -59,7 +64,7 @@ final class DNNLMatmul: @unchecked Sendable {
 
     deinit {
         for p in [primitive, srcReorder] { dnnl_primitive_destroy(p) }
-        for m in [srcPlain, srcHalf, dst, biasMemory].compactMap({ $0 }) { dnnl_memory_destroy(m) }
+        for m in [srcPlain, srcHalf, dst, biasMemory, scratchpad].compactMap({ $0 }) { dnnl_memory_destroy(m) }
         dnnl_stream_destroy(stream)
     }
 
@@ -77,7 +82,7 @@ final class DNNLMatmul: @unchecked Sendable {
         DNNLEngine.check(dnnl_memory_set_data_handle(srcHalf, half), "bf16 source handle")
         DNNLEngine.check(dnnl_memory_set_data_handle(dst, out), "destination handle")
         DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcHalf)], stream)
-        var args = [(DNNL_ARG_SRC, srcHalf), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dst)]
+        var args = [(DNNL_ARG_SRC, srcHalf), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dst), (DNNL_ARG_SCRATCHPAD, scratchpad)]
         if let biasMemory, let bias {
             DNNLEngine.check(dnnl_memory_set_data_handle(biasMemory, bias.data), "bias handle")
             args.append((DNNL_ARG_BIAS, biasMemory))

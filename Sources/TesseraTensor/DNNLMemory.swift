@@ -51,4 +51,20 @@ enum DNNLMemory {
         let list = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
         DNNLEngine.check(dnnl_primitive_execute(p, stream, Int32(list.count), list), "execute")
     }
+
+    /// Primitive attributes with a user-managed scratchpad. The library-managed one is
+    /// shared by every primitive in the process, and two bands running at once on
+    /// Tessera's workers (Winograd's transforms, bf16 matmuls) would corrupt each other's.
+    static func userScratchpad() -> dnnl_primitive_attr_t {
+        var attr: dnnl_primitive_attr_t?
+        DNNLEngine.check(dnnl_primitive_attr_create(&attr), "primitive attributes")
+        DNNLEngine.check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode")
+        return attr!
+    }
+
+    /// The scratchpad memory a primitive descriptor made with `userScratchpad()` asks for.
+    static func scratchpad(of pd: dnnl_primitive_desc_t) -> dnnl_memory_t {
+        var md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)!.pointee
+        return allocated(&md)
+    }
 }
