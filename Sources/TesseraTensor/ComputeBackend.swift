@@ -55,12 +55,37 @@ public protocol ComputeBackend: Sendable {
     var name: String { get }
     /// `x` [N, C, H, W] convolved with `weight` [O, C, kh, kw], plus optional `bias` [O].
     func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options: Conv2dOptions) -> Tensor
+    /// The same convolution followed by `epilogue` (residual sum, ReLU), fused where the
+    /// backend can; the default applies the epilogue after the plain convolution.
+    func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options: Conv2dOptions, epilogue: ConvEpilogue) -> Tensor
+    /// The same convolution on channels-last activations: `x` [N, H, W, C] to [N, Ho, Wo, O]
+    /// (the residual too is channels-last). The default transposes around `conv2d`.
+    func conv2dChannelsLast(_ x: Tensor, weight: Tensor, bias: Tensor?, options: Conv2dOptions, epilogue: ConvEpilogue) -> Tensor
+    /// Whether channels-last activations save this backend work (its kernels read and
+    /// write that layout directly), so models with long conv chains should use it.
+    var prefersChannelsLast: Bool { get }
     /// `x` [..., in] times `weight` [out, in] transposed, plus optional `bias` [out].
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
     /// Batched matrix product `a` [B?, M, K] x `b` [B?, K, N] (or `b` [B?, N, K] when `transposeB`).
     func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool) -> Tensor
     /// Multi-head scaled dot-product attention on [B, L, heads * headDim] tensors.
     func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool) -> Tensor
+}
+
+extension ComputeBackend {
+    public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options: Conv2dOptions, epilogue: ConvEpilogue) -> Tensor {
+        let out = conv2d(x, weight: weight, bias: bias, options: options)
+        epilogue.apply(to: out)
+        return out
+    }
+
+    public func conv2dChannelsLast(_ x: Tensor, weight: Tensor, bias: Tensor?, options: Conv2dOptions,
+                                   epilogue: ConvEpilogue) -> Tensor {
+        let first = ConvEpilogue(residual: epilogue.residual.map(Ops.toChannelsFirst), relu: epilogue.relu)
+        return Ops.toChannelsLast(conv2d(Ops.toChannelsFirst(x), weight: weight, bias: bias, options: options, epilogue: first))
+    }
+
+    public var prefersChannelsLast: Bool { false }
 }
 
 /// Process-wide choice of compute backend.

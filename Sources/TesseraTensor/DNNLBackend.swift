@@ -33,47 +33,99 @@ public struct DNNLBackend: ComputeBackend {
         releasesPlainWeights = releasingPlainWeights
     }
 
-    public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions) -> Tensor {
-        precondition(x.rank == 4 && weight.rank == 4, "conv2d expects x [N,C,H,W] and weight [O,C,kh,kw], got \(x.shape), \(weight.shape)")
+    public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options: Conv2dOptions) -> Tensor {
+        conv2d(x, weight: weight, bias: bias, options: options, epilogue: .none)
+    }
+
+    /// The epilogue runs as oneDNN post-ops on the blocked output before it is reordered
+    /// back: a sum (the residual is reordered into the output buffer first) and ReLU.
+    public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions, epilogue: ConvEpilogue) -> Tensor {
+        convolve(x, weight: weight, bias: bias, options: o, epilogue: epilogue, channelsLast: false)
+    }
+
+    /// Channels-last convolutions ask oneDNN for that layout: fp32 ones then read and write
+    /// Tessera's tensors in place, bf16 ones only convert the input.
+    public func conv2dChannelsLast(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions,
+                                   epilogue: ConvEpilogue) -> Tensor {
+        convolve(x, weight: weight, bias: bias, options: o, epilogue: epilogue, channelsLast: true)
+    }
+
+    /// Channels-last except in `mixed` mode, whose Winograd kernels need blocked layouts.
+    public var prefersChannelsLast: Bool { precision != .mixed }
+
+    private func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions, epilogue: ConvEpilogue,
+                          channelsLast last: Bool) -> Tensor {
+        precondition(x.rank == 4 && weight.rank == 4, "conv2d expects x \(last ? "[N,H,W,C]" : "[N,C,H,W]") and weight [O,C,kh,kw], got \(x.shape), \(weight.shape)")
         let (kh, kw) = (weight.shape[2], weight.shape[3])
-        precondition(weight.shape[1] == x.shape[1], "conv2d: input has \(x.shape[1]) channels, weight expects \(weight.shape[1])")
-        if let bias { precondition(bias.count == weight.shape[0], "conv2d: bias has \(bias.count) values for \(weight.shape[0]) outputs") }
-        let (ho, wo) = o.outputSize(height: x.shape[2], width: x.shape[3], kh: kh, kw: kw)
+        let (n, c, h, w) = last ? (x.shape[0], x.shape[3], x.shape[1], x.shape[2]) : (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let oc = weight.shape[0]
+        precondition(weight.shape[1] == c, "conv2d: input has \(c) channels, weight expects \(weight.shape[1])")
+        if let bias { precondition(bias.count == oc, "conv2d: bias has \(bias.count) values for \(oc) outputs") }
+        let (ho, wo) = o.outputSize(height: h, width: w, kh: kh, kw: kw)
         precondition(ho > 0 && wo > 0, "conv2d: empty output for input \(x.shape), kernel \(kh)x\(kw)")
-        let (n, c, h, w, oc) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], weight.shape[0])
         let (py, px) = o.padding
         // oneDNN pads with zeros only: a circular axis is padded by copying each band's
         // input, wrapped, into the primitive's staging buffer.
         let wrapY = o.paddingModeY == .circular && py > 0, wrapX = o.paddingModeX == .circular && px > 0
-        let out = Tensor(uninitialized: [n, oc, ho, wo])
+        let out = Tensor(uninitialized: last ? [n, ho, wo, oc] : [n, oc, ho, wo])
+        if let r = epilogue.residual { precondition(r.shape == out.shape, "conv2d: residual \(r.shape) vs output \(out.shape)") }
+        let residual = epilogue.residual.map { UnsafePointer($0.data) }
         // Bands of output rows, one per worker when the convolution is big enough to share.
         let work = oc * ho * wo * c * kh * kw
         let bands = work >= OpenBLASBackend.parallelFlops ? min(Parallel.workers, ho) : 1
         let rowsPerBand = (ho + bands - 1) / bands
+        // Floats from one row to the next, input and output.
+        let (inRow, outRow) = last ? (w * c, wo * oc) : (w, wo)
         let (src, dst) = (x.data, out.data)
         Parallel.tasks(bands, workers: bands) { band in
             let r0 = band * rowsPerBand, r1 = min(ho, r0 + rowsPerBand)
             guard r0 < r1 else { return }
             // Input rows this band reads (in unpadded coordinates, may lie outside 0..<h).
-            let first = r0 * o.stride.0 - py, last = (r1 - 1) * o.stride.0 - py + kh
-            let rows = wrapY ? (first..<last) : (max(first, 0)..<min(last, h))
+            let first = r0 * o.stride.0 - py, lastRow = (r1 - 1) * o.stride.0 - py + kh
+            let rows = wrapY ? (first..<lastRow) : (max(first, 0)..<min(lastRow, h))
             let g = DNNLConvolution.Geometry(
                 n: n, c: c, h: rows.count, w: wrapX ? w + 2 * px : w, oc: oc, kh: kh, kw: kw,
                 strideY: o.stride.0, strideX: o.stride.1,
-                padTop: wrapY ? 0 : max(0, -first), padBottom: wrapY ? 0 : max(0, last - h),
+                padTop: wrapY ? 0 : max(0, -first), padBottom: wrapY ? 0 : max(0, lastRow - h),
                 padLeft: wrapX ? 0 : px, padRight: wrapX ? 0 : px,
                 bias: bias != nil, sourcePlane: h * w, outputPlane: ho * wo, staged: wrapY || wrapX, band: band,
-                precision: precision)
+                precision: precision, residual: residual != nil, relu: epilogue.relu, channelsLast: last)
             let conv = DNNLPrimitives.convolutions.primitive(for: g)
+            let bandResidual = residual.map { $0 + r0 * outRow }
             if g.staged {
-                conv.run(fill: { Self.stage(src, planes: n * c, height: h, width: w, rows: rows, wrapX: wrapX ? px : 0, into: $0) },
-                         weight: weight, bias: bias, dst: dst + r0 * wo, releasePlain: releasesPlainWeights)
+                conv.run(fill: {
+                    if last {
+                        Self.stageChannelsLast(src, images: n, height: h, width: w, channels: c, rows: rows, wrapX: wrapX ? px : 0, into: $0)
+                    } else {
+                        Self.stage(src, planes: n * c, height: h, width: w, rows: rows, wrapX: wrapX ? px : 0, into: $0)
+                    }
+                }, weight: weight, bias: bias, residual: bandResidual, dst: dst + r0 * outRow, releasePlain: releasesPlainWeights)
             } else {
-                conv.run(src: src + rows.lowerBound * w, weight: weight, bias: bias, dst: dst + r0 * wo,
-                         releasePlain: releasesPlainWeights)
+                conv.run(src: src + rows.lowerBound * inRow, weight: weight, bias: bias, residual: bandResidual,
+                         dst: dst + r0 * outRow, releasePlain: releasesPlainWeights)
             }
         }
         return out
+    }
+
+    /// `stage` for channels-last [N, H, W, C] input: rows of `width * channels` floats,
+    /// each extended by `wrapX` pixels from the opposite edge per side.
+    static func stageChannelsLast(_ src: UnsafePointer<Float>, images: Int, height h: Int, width w: Int, channels c: Int,
+                                  rows: Range<Int>, wrapX px: Int, into buffer: UnsafeMutablePointer<Float>) {
+        let row = w * c
+        var to = buffer
+        for i in 0..<images {
+            let image = src + i * h * row
+            for r in rows {
+                let line = image + ((r % h) + h) % h * row
+                for k in 0..<px {
+                    (to + (px - 1 - k) * c).update(from: line + ((w - 1 - k) % w + w) % w * c, count: c)
+                    (to + (px + w + k) * c).update(from: line + (k % w) * c, count: c)
+                }
+                (to + px * c).update(from: line, count: row)
+                to += row + 2 * px * c
+            }
+        }
     }
 
     /// Copies input `rows` (indices taken modulo `height`) of every plane into the dense

@@ -23,6 +23,14 @@ final class DNNLConvolution: @unchecked Sendable {
         /// Bands of equal shape get their own primitive: each owns buffers used while it runs.
         var band: Int
         var precision: ComputePrecision = .fp32
+        /// Fused epilogue (`ConvEpilogue`): a sum post-op adds the residual the band's
+        /// blocked output is preloaded with, then an eltwise post-op applies ReLU.
+        var residual = false
+        var relu = false
+        /// Channels-last activations: the band is [n, h, w, c] in memory (planes are then
+        /// pixel counts), and the primitive is asked for that layout so that no reorder
+        /// transposes it (bf16 still converts the input).
+        var channelsLast = false
 
         var outputHeight: Int { (h + padTop + padBottom - kh) / strideY + 1 }
         var outputWidth: Int { (w + padLeft + padRight - kw) / strideX + 1 }
@@ -49,7 +57,10 @@ final class DNNLConvolution: @unchecked Sendable {
     private let primitive: dnnl_primitive_t
     private let srcPlain: dnnl_memory_t, dstPlain: dnnl_memory_t, biasMemory: dnnl_memory_t?
     private let srcBlocked: dnnl_memory_t, dstBlocked: dnnl_memory_t
-    private let srcReorder: dnnl_primitive_t, dstReorder: dnnl_primitive_t
+    /// nil where the plain layout is the primitive's own.
+    private let srcReorder: dnnl_primitive_t?, dstReorder: dnnl_primitive_t?
+    /// The residual's plain band and its reorder into the blocked output (fused sum only).
+    private let residualPlain: dnnl_memory_t?, residualReorder: dnnl_primitive_t?
     /// This primitive's own scratchpad (`DNNLMemory.userScratchpad`).
     private let scratchpad: dnnl_memory_t
     private let weightsLayout: dnnl_memory_desc_t
@@ -66,14 +77,23 @@ final class DNNLConvolution: @unchecked Sendable {
         let (ho, wo) = (g.outputHeight, g.outputWidth)
         // bf16 mode: activations and weights enter as bf16, the output stays fp32.
         let input = g.precision == .bf16 ? dnnl_bf16 : dnnl_f32
-        var src = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], dnnl_format_tag_any, input)
+        let layout = g.channelsLast ? dnnl_acdb : dnnl_format_tag_any
+        var src = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], layout, input)
         var wei = DNNLMemory.descriptor([g.oc, g.c, g.kh, g.kw], dnnl_format_tag_any, input)
-        var dst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], dnnl_format_tag_any)
+        var dst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], layout)
         var bias = DNNLMemory.descriptor([g.oc], dnnl_x)
         let strides: [Int64] = [Int64(g.strideY), Int64(g.strideX)]
         let padL: [Int64] = [Int64(g.padTop), Int64(g.padLeft)], padR: [Int64] = [Int64(g.padBottom), Int64(g.padRight)]
         let attr = DNNLMemory.userScratchpad()
         defer { dnnl_primitive_attr_destroy(attr) }
+        if g.residual || g.relu {
+            var ops: dnnl_post_ops_t?
+            DNNLEngine.check(dnnl_post_ops_create(&ops), "post-ops")
+            defer { dnnl_post_ops_destroy(ops) }
+            if g.residual { DNNLEngine.check(dnnl_post_ops_append_sum(ops, 1), "sum post-op") }
+            if g.relu { DNNLEngine.check(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "relu post-op") }
+            DNNLEngine.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops attribute")
+        }
         func descriptor(_ algorithm: dnnl_alg_kind_t) -> dnnl_primitive_desc_t? {
             var conv = dnnl_convolution_desc_t()
             let status = withUnsafeMutablePointer(to: &bias) { b in
@@ -103,59 +123,94 @@ final class DNNLConvolution: @unchecked Sendable {
         primitive = p!
 
         let plane = g.staged ? g.h * g.w : g.sourcePlane
-        var plainSrc = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], strides: [g.c * plane, plane, g.w, 1])
-        var plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], strides: [g.oc * g.outputPlane, g.outputPlane, wo, 1])
+        var plainSrc: dnnl_memory_desc_t, plainDst: dnnl_memory_desc_t
+        if g.channelsLast {
+            // A single image's band is dense whatever the whole tensor's size: say so, so
+            // that it compares equal to the primitive's own layout.
+            let images = (g.n == 1 ? g.h * g.w : plane) * g.c, outImages = (g.n == 1 ? ho * wo : g.outputPlane) * g.oc
+            plainSrc = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], strides: [images, 1, g.w * g.c, g.c])
+            plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], strides: [outImages, 1, wo * g.oc, g.oc])
+        } else {
+            plainSrc = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], strides: [g.c * plane, plane, g.w, 1])
+            plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], strides: [g.oc * g.outputPlane, g.outputPlane, wo, 1])
+        }
         srcPlain = DNNLMemory.unbound(&plainSrc)
         dstPlain = DNNLMemory.unbound(&plainDst)
         biasMemory = g.bias ? DNNLMemory.unbound(&bias) : nil
         srcBlocked = DNNLMemory.unbound(&srcChosen)
         dstBlocked = DNNLMemory.unbound(&dstChosen)
-        srcBlockedCount = (dnnl_memory_desc_get_size(&srcChosen) + 3) / 4
-        dstBlockedCount = (dnnl_memory_desc_get_size(&dstChosen) + 3) / 4
-        srcReorder = DNNLMemory.reorder(from: &plainSrc, to: &srcChosen)
-        dstReorder = DNNLMemory.reorder(from: &dstChosen, to: &plainDst)
+        // Where the primitive's layout is Tensor's own, it reads or writes the tensor directly.
+        let directSrc = DNNLMemory.equal(plainSrc, srcChosen), directDst = DNNLMemory.equal(plainDst, dstChosen)
+        srcBlockedCount = directSrc ? 0 : (dnnl_memory_desc_get_size(&srcChosen) + 3) / 4
+        dstBlockedCount = directDst ? 0 : (dnnl_memory_desc_get_size(&dstChosen) + 3) / 4
+        srcReorder = directSrc ? nil : DNNLMemory.reorder(from: &plainSrc, to: &srcChosen)
+        dstReorder = directDst ? nil : DNNLMemory.reorder(from: &dstChosen, to: &plainDst)
+        residualPlain = g.residual ? DNNLMemory.unbound(&plainDst) : nil
+        residualReorder = g.residual ? DNNLMemory.reorder(from: &plainDst, to: &dstChosen) : nil
     }
 
+    /// Whether the primitive reads the input band in place (no reorder).
+    var readsDirectly: Bool { srcReorder == nil }
+    /// Whether the primitive writes the output band in place (no reorder).
+    var writesDirectly: Bool { dstReorder == nil }
+
     deinit {
-        for p in [primitive, srcReorder, dstReorder] { dnnl_primitive_destroy(p) }
-        for m in [srcPlain, dstPlain, biasMemory, srcBlocked, dstBlocked, scratchpad].compactMap({ $0 }) { dnnl_memory_destroy(m) }
+        for p in [primitive, srcReorder, dstReorder, residualReorder].compactMap({ $0 }) { dnnl_primitive_destroy(p) }
+        for m in [srcPlain, dstPlain, biasMemory, srcBlocked, dstBlocked, scratchpad, residualPlain].compactMap({ $0 }) {
+            dnnl_memory_destroy(m)
+        }
         dnnl_stream_destroy(stream)
     }
 
     /// Convolves a staged band: `fill` writes the dense [n, c, h, w] input first.
-    func run(fill: (UnsafeMutablePointer<Float>) -> Void, weight: Tensor, bias: Tensor?, dst: UnsafeMutablePointer<Float>,
-             releasePlain: Bool) {
+    func run(fill: (UnsafeMutablePointer<Float>) -> Void, weight: Tensor, bias: Tensor?, residual: UnsafePointer<Float>?,
+             dst: UnsafeMutablePointer<Float>, releasePlain: Bool) {
         precondition(geometry.staged, "run(fill:) needs a staged geometry")
         let staging = BufferPool.shared.acquire(stagingCount)
         defer { BufferPool.shared.release(staging, count: stagingCount) }
         fill(staging)
-        run(src: staging, weight: weight, bias: bias, dst: dst, releasePlain: releasePlain)
+        run(src: staging, weight: weight, bias: bias, residual: residual, dst: dst, releasePlain: releasePlain)
     }
 
-    /// Convolves the band whose first input row is at `src` into the band at `dst`.
+    /// Convolves the band whose first input row is at `src` into the band at `dst`;
+    /// `residual` (laid out as `dst`) is the fused sum's addend when the geometry has one.
     /// `releasePlain`: see `DNNLWeightCache`.
-    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, dst: UnsafeMutablePointer<Float>, releasePlain: Bool) {
+    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, residual: UnsafePointer<Float>?,
+             dst: UnsafeMutablePointer<Float>, releasePlain: Bool) {
+        precondition((residual != nil) == geometry.residual, "residual band given to a primitive built \(geometry.residual ? "with" : "without") one")
         DNNLEngine.singleThreaded()
         let w = DNNLWeightCache.shared.weights(weight, layout: weightsLayout, stream: stream, releasePlain: releasePlain)
-        let (srcBuffer, dstBuffer) = (BufferPool.shared.acquire(srcBlockedCount), BufferPool.shared.acquire(dstBlockedCount))
+        let srcBuffer = srcReorder == nil ? nil : BufferPool.shared.acquire(srcBlockedCount)
+        let dstBuffer = dstReorder == nil ? nil : BufferPool.shared.acquire(dstBlockedCount)
         lock.lock()
         defer {
             lock.unlock()
-            BufferPool.shared.release(srcBuffer, count: srcBlockedCount)
-            BufferPool.shared.release(dstBuffer, count: dstBlockedCount)
+            if let srcBuffer { BufferPool.shared.release(srcBuffer, count: srcBlockedCount) }
+            if let dstBuffer { BufferPool.shared.release(dstBuffer, count: dstBlockedCount) }
         }
         DNNLEngine.check(dnnl_memory_set_data_handle(srcPlain, UnsafeMutableRawPointer(mutating: src)), "source handle")
         DNNLEngine.check(dnnl_memory_set_data_handle(dstPlain, dst), "destination handle")
-        DNNLEngine.check(dnnl_memory_set_data_handle(srcBlocked, srcBuffer), "blocked source handle")
-        DNNLEngine.check(dnnl_memory_set_data_handle(dstBlocked, dstBuffer), "blocked destination handle")
-        DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcBlocked)], stream)
-        var args = [(DNNL_ARG_SRC, srcBlocked), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dstBlocked), (DNNL_ARG_SCRATCHPAD, scratchpad)]
+        var (srcArg, dstArg) = (srcPlain, dstPlain)
+        if let srcReorder, let srcBuffer {
+            DNNLEngine.check(dnnl_memory_set_data_handle(srcBlocked, srcBuffer), "blocked source handle")
+            DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcBlocked)], stream)
+            srcArg = srcBlocked
+        }
+        if let dstBuffer {
+            DNNLEngine.check(dnnl_memory_set_data_handle(dstBlocked, dstBuffer), "blocked destination handle")
+            dstArg = dstBlocked
+        }
+        if let residual, let residualPlain, let residualReorder {
+            DNNLEngine.check(dnnl_memory_set_data_handle(residualPlain, UnsafeMutableRawPointer(mutating: residual)), "residual handle")
+            DNNLMemory.execute(residualReorder, [(DNNL_ARG_FROM, residualPlain), (DNNL_ARG_TO, dstArg)], stream)
+        }
+        var args = [(DNNL_ARG_SRC, srcArg), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dstArg), (DNNL_ARG_SCRATCHPAD, scratchpad)]
         if let biasMemory, let bias {
             DNNLEngine.check(dnnl_memory_set_data_handle(biasMemory, bias.data), "bias handle")
             args.append((DNNL_ARG_BIAS, biasMemory))
         }
         DNNLMemory.execute(primitive, args, stream)
-        DNNLMemory.execute(dstReorder, [(DNNL_ARG_FROM, dstBlocked), (DNNL_ARG_TO, dstPlain)], stream)
+        if let dstReorder { DNNLMemory.execute(dstReorder, [(DNNL_ARG_FROM, dstBlocked), (DNNL_ARG_TO, dstPlain)], stream) }
         DNNLEngine.check(dnnl_stream_wait(stream), "stream wait")
     }
 }

@@ -114,6 +114,19 @@ extension Ops {
         return out
     }
 
+    /// [N, C, H, W] to channels-last [N, H, W, C].
+    public static func toChannelsLast(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "toChannelsLast expects [N,C,H,W], got \(x.shape)")
+        return channelsLast(x).reshaped([x.shape[0], x.shape[2], x.shape[3], x.shape[1]])
+    }
+
+    /// Channels-last [N, H, W, C] back to [N, C, H, W].
+    public static func toChannelsFirst(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "toChannelsFirst expects [N,H,W,C], got \(x.shape)")
+        let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        return channelsFirst(x.reshaped([n, h * w, c]), height: h, width: w)
+    }
+
     /// Channels `start ..< start + count` of [N, C, ...] (`torch.chunk` along dim 1).
     public static func sliceChannels(_ x: Tensor, start: Int, count: Int) -> Tensor {
         precondition(x.rank >= 2 && start >= 0 && start + count <= x.shape[1], "sliceChannels \(start)+\(count) of \(x.shape)")

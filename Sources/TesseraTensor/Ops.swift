@@ -1,10 +1,16 @@
 /// The kernel entry points models call. Heavy operations dispatch to `Compute.backend`;
 /// cheap ones (norms, activations, resampling) live in their own files as `Ops` extensions.
 public enum Ops {
-    /// 2-D convolution: `x` [N, C, H, W], `weight` [O, C, kh, kw], optional `bias` [O].
+    /// 2-D convolution: `x` [N, C, H, W], `weight` [O, C, kh, kw], optional `bias` [O],
+    /// then `epilogue` (a residual sum and ReLU, fused into the convolution where the backend can).
+    /// With `channelsLast`, `x`, the residual and the result are [N, H, W, C] instead.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil,
-                              options: Conv2dOptions = Conv2dOptions()) -> Tensor {
-        Compute.backend.conv2d(x, weight: weight, bias: bias, options: options)
+                              options: Conv2dOptions = Conv2dOptions(), epilogue: ConvEpilogue = .none,
+                              channelsLast: Bool = false) -> Tensor {
+        let backend = Compute.backend
+        if channelsLast { return backend.conv2dChannelsLast(x, weight: weight, bias: bias, options: options, epilogue: epilogue) }
+        return epilogue.isEmpty ? backend.conv2d(x, weight: weight, bias: bias, options: options)
+            : backend.conv2d(x, weight: weight, bias: bias, options: options, epilogue: epilogue)
     }
 
     /// Affine map over the last dimension: `x` [..., in], `weight` [out, in], `bias` [out].

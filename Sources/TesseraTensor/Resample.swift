@@ -23,6 +23,26 @@ extension Ops {
         return out
     }
 
+    /// Nearest-neighbour 2x upsampling of channels-last [N, H, W, C] activations.
+    public static func upsampleNearest2xChannelsLast(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "upsampleNearest2xChannelsLast expects [N,H,W,C], got \(x.shape)")
+        let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let out = Tensor(uninitialized: [n, 2 * h, 2 * w, c])
+        let rowOut = 2 * w * c
+        Parallel.forEach(n * h, costPerItem: 4 * w * c) { rows in
+            for r in rows {
+                let src = x.data + r * w * c
+                let dst = out.data + 2 * r * rowOut
+                for xx in 0..<w {
+                    (dst + 2 * xx * c).update(from: src + xx * c, count: c)
+                    (dst + (2 * xx + 1) * c).update(from: src + xx * c, count: c)
+                }
+                (dst + rowOut).update(from: dst, count: rowOut)
+            }
+        }
+        return out
+    }
+
     /// 2x2 average pooling with stride 2 (odd trailing rows/columns are dropped, as in PyTorch).
     public static func avgPool2x2(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4, "avgPool2x2 expects [N,C,H,W], got \(x.shape)")

@@ -44,6 +44,99 @@ final class DNNLBackendTests: XCTestCase {
         }
     }
 
+    /// Fused epilogues (residual sum, ReLU, both) match the reference's unfused ones, on
+    /// zero- and circular-padded, single- and multi-band convolutions, in every precision
+    /// this CPU runs; the residual's values must survive unchanged.
+    func testFusedEpiloguesMatchTheReference() {
+        let saved = Parallel.workerOverride
+        Parallel.workerOverride = 3
+        defer { Parallel.workerOverride = saved }
+        let blas = OpenBLASBackend()
+        let precisions = ComputePrecision.allCases.filter { $0.isSupported(isa: DNNLBackend.isa) }
+        let cases: [([Int], [Int], Conv2dOptions)] = [
+            ([1, 16, 23, 19], [16, 16, 3, 3], Conv2dOptions(padding: (1, 1))),
+            ([1, 32, 40, 40], [32, 32, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
+            ([2, 24, 9, 13], [24, 24, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeX: .circular)),
+            ([1, 64, 8, 8], [32, 64, 1, 1], Conv2dOptions()),
+        ]
+        for precision in precisions {
+            let dnnl = DNNLBackend(precision: precision)
+            // bf16 rounds the inputs to 8 mantissa bits.
+            let bound: Float = precision == .bf16 ? 2e-2 : 1e-3
+            for (xs, ws, o) in cases {
+                let x = random(xs), w = random(ws, scale: 1 / Float(ws[1] * ws[2] * ws[3]).squareRoot()), b = random([ws[0]])
+                let (ho, wo) = o.outputSize(height: xs[2], width: xs[3], kh: ws[2], kw: ws[3])
+                let residual = random([xs[0], ws[0], ho, wo])
+                let kept = residual.scalars
+                for epilogue in [ConvEpilogue.relu, ConvEpilogue(residual: residual), ConvEpilogue(residual: residual, relu: true)] {
+                    let got = dnnl.conv2d(x, weight: w, bias: b, options: o, epilogue: epilogue)
+                    let ref = blas.conv2d(x, weight: w, bias: b, options: o, epilogue: epilogue)
+                    let label = "\(precision) x \(xs) w \(ws) residual \(epilogue.residual != nil) relu \(epilogue.relu)"
+                    XCTAssertLessThan(worst(got, ref), bound, label)
+                    if epilogue.relu { XCTAssertEqual(got.scalars.min(), 0, label) }
+                    XCTAssertEqual(residual.scalars, kept, label)
+                }
+            }
+        }
+    }
+
+    /// Channels-last convolutions (every precision this CPU runs, zero and circular padding,
+    /// stride 2, 1x1, a batch of two, three bands, fused epilogues) match the reference on
+    /// the transposed tensors; fp32 primitives for one image read and write in place.
+    func testChannelsLastMatchesTheReference() {
+        let saved = Parallel.workerOverride
+        Parallel.workerOverride = 3
+        defer { Parallel.workerOverride = saved }
+        let blas = OpenBLASBackend()
+        let cases: [([Int], [Int], Conv2dOptions)] = [
+            ([1, 16, 23, 19], [32, 16, 3, 3], Conv2dOptions(padding: (1, 1))),
+            ([1, 32, 40, 40], [32, 32, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
+            ([2, 24, 9, 13], [24, 24, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeX: .circular)),
+            ([1, 16, 17, 17], [16, 16, 3, 3], Conv2dOptions(stride: (2, 2), padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
+            ([1, 64, 8, 8], [3, 64, 1, 1], Conv2dOptions()),
+        ]
+        for precision in ComputePrecision.allCases where precision.isSupported(isa: DNNLBackend.isa) {
+            let dnnl = DNNLBackend(precision: precision)
+            let bound: Float = precision == .bf16 ? 2e-2 : 1e-4
+            for (xs, ws, o) in cases {
+                let x = random(xs), w = random(ws, scale: 1 / Float(ws[1] * ws[2] * ws[3]).squareRoot()), b = random([ws[0]])
+                let (ho, wo) = o.outputSize(height: xs[2], width: xs[3], kh: ws[2], kw: ws[3])
+                let residual = random([xs[0], ws[0], ho, wo])
+                for epilogue in [ConvEpilogue.none, ConvEpilogue(residual: residual, relu: true)] {
+                    let ref = blas.conv2d(x, weight: w, bias: b, options: o, epilogue: epilogue)
+                    let lastEpilogue = ConvEpilogue(residual: epilogue.residual.map(Ops.toChannelsLast), relu: epilogue.relu)
+                    let got = dnnl.conv2dChannelsLast(Ops.toChannelsLast(x), weight: w, bias: b, options: o, epilogue: lastEpilogue)
+                    XCTAssertEqual(got.shape, [xs[0], ho, wo, ws[0]])
+                    XCTAssertLessThan(worst(Ops.toChannelsFirst(got), ref), bound, "\(precision) x \(xs) w \(ws) \(o) residual \(epilogue.residual != nil)")
+                }
+            }
+        }
+        var g = geometry(c: 32, oc: 32, h: 16, precision: .fp32)
+        g.channelsLast = true
+        let conv = DNNLConvolution(g)
+        XCTAssertTrue(conv.readsDirectly && conv.writesDirectly, "chosen: \(conv.implementation)")
+        XCTAssertFalse(DNNLConvolution(geometry(c: 32, oc: 32, h: 16, precision: .fp32)).writesDirectly)
+    }
+
+    func testChannelsLastUpsamplingAndTransposes() {
+        let x = random([2, 3, 4, 5])
+        XCTAssertEqual(Ops.toChannelsFirst(Ops.toChannelsLast(x)).scalars, x.scalars)
+        XCTAssertEqual(Ops.toChannelsLast(x)[1, 2, 3, 0], x[1, 0, 2, 3])
+        XCTAssertEqual(Ops.upsampleNearest2xChannelsLast(Ops.toChannelsLast(x)).scalars,
+                       Ops.toChannelsLast(Ops.upsampleNearest2x(x)).scalars)
+    }
+
+    /// The reference epilogue: the residual is added after the bias, ReLU comes last.
+    func testReferenceEpilogueOrder() {
+        let x = Tensor(shape: [1, 1, 1, 2], values: [1, -2]), w = Tensor(shape: [1, 1, 1, 1], values: [1])
+        let b = Tensor(shape: [1], values: [0.5]), r = Tensor(shape: [1, 1, 1, 2], values: [-2, 1])
+        let out = OpenBLASBackend().conv2d(x, weight: w, bias: b, options: Conv2dOptions(),
+                                           epilogue: ConvEpilogue(residual: r, relu: true))
+        XCTAssertEqual(out.scalars, [0, 0])
+        let noRelu = OpenBLASBackend().conv2d(x, weight: w, bias: b, options: Conv2dOptions(), epilogue: ConvEpilogue(residual: r))
+        XCTAssertEqual(noRelu.scalars, [-0.5, -0.5])
+    }
+
     /// Three bands over odd row counts, with stride 2 and zero padding at the outer bands only.
     func testBandsCoverEveryOutputRowOnce() {
         let saved = Parallel.workerOverride

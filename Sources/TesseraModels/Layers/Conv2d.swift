@@ -21,11 +21,14 @@ public struct Conv2d: Sendable {
         self.padding = padding
     }
 
-    /// Convolves `x`, wrapping around on the axes in `tiling` when this conv pads.
-    public func callAsFunction(_ x: Tensor, tiling: Tiling = .none) -> Tensor {
+    /// Convolves `x`, wrapping around on the axes in `tiling` when this conv pads, then
+    /// applies `epilogue` (residual sum, ReLU). With `channelsLast`, `x` is [N, H, W, C]
+    /// and so is the result.
+    public func callAsFunction(_ x: Tensor, tiling: Tiling = .none, epilogue: ConvEpilogue = .none,
+                               channelsLast: Bool = false) -> Tensor {
         let o = Conv2dOptions(stride: (stride, stride), padding: (padding, padding),
                               paddingModeY: tiling.contains(.y) ? .circular : .zeros,
                               paddingModeX: tiling.contains(.x) ? .circular : .zeros)
-        return Ops.conv2d(x, weight: weight, bias: bias, options: o)
+        return Ops.conv2d(x, weight: weight, bias: bias, options: o, epilogue: epilogue, channelsLast: channelsLast)
     }
 }

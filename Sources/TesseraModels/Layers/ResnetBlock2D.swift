@@ -32,9 +32,9 @@ public struct ResnetBlock2D: Sendable {
             let t = Ops.activate(timeEmbedding, .silu)
             h = Ops.addPerSample(h, timeProjection(t))
         }
-        h = conv2(norm2(h, activation: .silu), tiling: tiling)
-        let skip = shortcut.map { $0(x) } ?? x
-        Ops.addInPlace(h, skip)
+        // The shortcut sum is conv2's epilogue (fused where the backend can).
+        h = conv2(norm2(h, activation: .silu), tiling: tiling,
+                  epilogue: ConvEpilogue(residual: shortcut.map { $0(x) } ?? x))
         if outputScale != 1 { return Ops.affine(h, scale: 1 / outputScale) }
         return h
     }

@@ -17,11 +17,13 @@ struct AutoencoderTinyBlock: Sendable {
         self.activation = activation
     }
 
-    func callAsFunction(_ x: Tensor, tiling: Tiling) -> Tensor {
-        var h = activation(conv0(x, tiling: tiling))
-        h = activation(conv2(h, tiling: tiling))
-        h = conv4(h, tiling: tiling)
-        Ops.addInPlace(h, skip.map { $0(x) } ?? x)
-        return TinyActivation.relu(h)
+    /// The skip sum and the final ReLU are the last conv's epilogue, and with ReLU as
+    /// `act_fn` (TAESD's) so are the inner activations: fused where the backend can.
+    /// With `channelsLast`, `x` and the result are [N, H, W, C].
+    func callAsFunction(_ x: Tensor, tiling: Tiling, channelsLast: Bool = false) -> Tensor {
+        var h = activation.conv(conv0, x, tiling: tiling, channelsLast: channelsLast)
+        h = activation.conv(conv2, h, tiling: tiling, channelsLast: channelsLast)
+        let residual = skip.map { $0(x, channelsLast: channelsLast) } ?? x
+        return conv4(h, tiling: tiling, epilogue: ConvEpilogue(residual: residual, relu: true), channelsLast: channelsLast)
     }
 }

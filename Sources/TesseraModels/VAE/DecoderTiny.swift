@@ -7,7 +7,8 @@ import TesseraTensor
 struct DecoderTiny: Sendable {
     enum Layer: Sendable {
         case conv(Conv2d)
-        case activation
+        /// A conv followed by the activation (diffusers' layers i and i + 1).
+        case activatedConv(Conv2d)
         case block(AutoencoderTinyBlock)
         case upsample
     }
@@ -21,11 +22,12 @@ struct DecoderTiny: Sendable {
     /// (activations and upsamplers take indices too).
     init(_ w: Weights, config: AutoencoderTinyConfig, activation: TinyActivation) throws {
         var layers: [Layer] = []
-        func next() -> Weights { w.scoped("layers.\(layers.count)") }
+        // diffusers' index of the next layer; the first activation (layers.1) is fused into layers.0.
+        var index = 0
+        func next(_ count: Int = 1) -> Weights { defer { index += count }; return w.scoped("layers.\(index)") }
         let widths = config.decoderBlockOutChannels
-        layers.append(.conv(try Conv2d(next(), inChannels: config.latentChannels, outChannels: widths[0],
-                                       kernel: 3, padding: 1)))
-        layers.append(.activation)
+        layers.append(.activatedConv(try Conv2d(next(2), inChannels: config.latentChannels, outChannels: widths[0],
+                                                kernel: 3, padding: 1)))
         let stages = config.numDecoderBlocks.count
         for (stage, blocks) in config.numDecoderBlocks.enumerated() {
             let width = widths[stage]
@@ -34,7 +36,7 @@ struct DecoderTiny: Sendable {
                 layers.append(.block(try AutoencoderTinyBlock(next(), inChannels: width, outChannels: width,
                                                               activation: activation)))
             }
-            if !last { layers.append(.upsample) }
+            if !last { layers.append(.upsample); index += 1 }
             layers.append(.conv(try Conv2d(next(), inChannels: width, outChannels: last ? config.outChannels : width,
                                            kernel: 3, padding: 1, bias: last)))
         }
@@ -44,16 +46,22 @@ struct DecoderTiny: Sendable {
     }
 
     /// Raw latents [N, latentChannels, h, w] to an image in (nominally) [-1, 1].
+    /// Runs channels-last in between when the backend prefers it (every layer is a conv,
+    /// an elementwise op or an upsampling, so only the ends are transposed).
     func callAsFunction(_ latents: Tensor, tiling: Tiling) -> Tensor {
+        let last = Compute.backend.prefersChannelsLast
         var h = Ops.affine(Ops.activate(Ops.affine(latents, scale: 1 / 3), .tanh), scale: 3)
+        if last { h = Ops.toChannelsLast(h) }
         for layer in layers {
             switch layer {
-            case .conv(let conv): h = conv(h, tiling: tiling)
-            case .activation: h = activation(h)
-            case .block(let block): h = block(h, tiling: tiling)
-            case .upsample: for _ in 0..<doublings { h = Ops.upsampleNearest2x(h) }
+            case .conv(let conv): h = conv(h, tiling: tiling, channelsLast: last)
+            case .activatedConv(let conv): h = activation.conv(conv, h, tiling: tiling, channelsLast: last)
+            case .block(let block): h = block(h, tiling: tiling, channelsLast: last)
+            case .upsample:
+                for _ in 0..<doublings { h = last ? Ops.upsampleNearest2xChannelsLast(h) : Ops.upsampleNearest2x(h) }
             }
         }
+        if last { h = Ops.toChannelsFirst(h) }
         return Ops.affine(h, scale: 2, shift: -1)
     }
 }

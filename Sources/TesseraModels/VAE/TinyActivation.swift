@@ -22,4 +22,12 @@ enum TinyActivation: Sendable {
         case .other(let a): return Ops.activate(x, a)
         }
     }
+
+    /// `self(conv(x))`, with ReLU as the conv's fused epilogue.
+    func conv(_ conv: Conv2d, _ x: Tensor, tiling: Tiling, channelsLast: Bool = false) -> Tensor {
+        switch self {
+        case .relu: return conv(x, tiling: tiling, epilogue: .relu, channelsLast: channelsLast)
+        case .other: return self(conv(x, tiling: tiling, channelsLast: channelsLast))
+        }
+    }
 }
