@@ -1,8 +1,9 @@
 import Foundation
 
-/// Convolutions on oneDNN's JIT kernels (blocked layouts, weights reordered once per
-/// weight tensor, primitives cached per geometry, bands of output rows on Tessera's
-/// workers); linear layers, matmuls and attention stay on the OpenBLAS reference path.
+/// Convolutions on oneDNN's JIT kernels (blocked or channels-last layouts, weights
+/// reordered once per weight tensor, primitives cached per geometry, bands of output rows
+/// on Tessera's workers, residual sums and ReLU fused as post-ops); in bf16 mode linear
+/// layers and attention too. Everything else stays on the OpenBLAS reference path.
 ///
 /// oneDNN picks its kernels for the CPU it finds (`isa`): on AVX2 machines that is its
 /// direct `jit:avx2` convolution, about 2 to 3.5 times the single-core throughput of
@@ -147,8 +148,9 @@ public struct DNNLBackend: ComputeBackend {
     /// jit_fp32_wino_2x3:avx512_core x 12" (one primitive per band geometry).
     public static var kernelSummary: String {
         func list(_ d: [String: Int]) -> String { d.sorted { $0.key < $1.key }.map { "\($0.key) x \($0.value)" }.joined(separator: ", ") }
-        let matmuls = DNNLPrimitives.matmuls.implementations
-        return "convolutions: " + list(DNNLPrimitives.convolutions.implementations) + (matmuls.isEmpty ? "" : "; matmuls: " + list(matmuls))
+        let matmuls = DNNLPrimitives.matmuls.implementations, attention = DNNLPrimitives.stridedMatmuls.implementations
+        return "convolutions: " + list(DNNLPrimitives.convolutions.implementations)
+            + (matmuls.isEmpty ? "" : "; matmuls: " + list(matmuls)) + (attention.isEmpty ? "" : "; attention matmuls: " + list(attention))
     }
 
     /// Convolution primitives built with the Winograd algorithm so far (kept in the cache).
@@ -179,7 +181,68 @@ public struct DNNLBackend: ComputeBackend {
         reference.matmul(a, b, transposeB: transposeB)
     }
 
+    /// In bf16 mode QKᵀ and PV run as bf16 matmuls (`DNNLStridedMatmul`) on blocks of query
+    /// rows, as the reference blocks them (`OpenBLASBackend.queryBlocks`); scores and the
+    /// softmax stay fp32. Q (scaled by 1/sqrt(dh) first), K and V are converted once per call.
     public func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool) -> Tensor {
-        reference.attention(q: q, k: k, v: v, heads: heads, causal: causal)
+        guard precision == .bf16 else { return reference.attention(q: q, k: k, v: v, heads: heads, causal: causal) }
+        precondition(q.rank == 3 && k.rank == 3 && v.rank == 3, "attention expects [B, L, D] tensors")
+        let (bsz, lq, dim) = (q.shape[0], q.shape[1], q.shape[2])
+        let lk = k.shape[1]
+        precondition(k.shape[0] == bsz && v.shape[0] == bsz && k.shape[2] == dim && v.shape == k.shape,
+                     "attention: shapes q \(q.shape), k \(k.shape), v \(v.shape) disagree")
+        precondition(heads > 0 && dim % heads == 0, "attention: \(dim) not divisible by \(heads) heads")
+        let dh = dim / heads
+        let out = Tensor(uninitialized: [bsz, lq, dim])
+        guard lq > 0 && lk > 0 else { return out }
+        // bf16 copies of the operands, in pooled float storage (two values per float).
+        func half(_ t: Tensor, scale: Float = 1) -> UnsafeMutablePointer<UInt16> {
+            let p = BufferPool.shared.acquire(BFloat16.floats(for: t.count))
+            let h = UnsafeMutableRawPointer(p).bindMemory(to: UInt16.self, capacity: t.count)
+            BFloat16.convert(t.data, count: t.count, scale: scale, into: h)
+            return h
+        }
+        func release(_ h: UnsafeMutablePointer<UInt16>, _ t: Tensor) {
+            BufferPool.shared.release(UnsafeMutableRawPointer(h).assumingMemoryBound(to: Float.self), count: BFloat16.floats(for: t.count))
+        }
+        let (qh, kh, vh) = (half(q, scale: 1 / Float(dh).squareRoot()), half(k), half(v))
+        defer { release(qh, q); release(kh, k); release(vh, v) }
+        let units = bsz * heads
+        let workers = 2 * lq * lk * dh * units >= OpenBLASBackend.parallelFlops ? Parallel.workers : 1
+        let blocks = OpenBLASBackend.queryBlocks(lq: lq, lk: lk, units: units, workers: workers)
+        let rowsPerBlock = (lq + blocks - 1) / blocks
+        let total = units * blocks
+        // Tasks are dealt round-robin so that each worker has its own primitives.
+        Parallel.tasks(min(workers, total), workers: workers) { worker in
+            let count = rowsPerBlock * lk
+            let scores = BufferPool.shared.acquire(count), probsStorage = BufferPool.shared.acquire(BFloat16.floats(for: count))
+            defer {
+                BufferPool.shared.release(scores, count: count)
+                BufferPool.shared.release(probsStorage, count: BFloat16.floats(for: count))
+            }
+            let probs = UnsafeMutableRawPointer(probsStorage).bindMemory(to: UInt16.self, capacity: count)
+            for task in stride(from: worker, to: total, by: workers) {
+                let unit = task / blocks
+                let (b, hd) = (unit / heads, unit % heads)
+                let r0 = (task % blocks) * rowsPerBlock
+                let rows = min(rowsPerBlock, lq - r0)
+                guard rows > 0 else { continue }
+                let off = b * lq * dim + r0 * dim + hd * dh, koff = b * lk * dim + hd * dh
+                let qk = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
+                    m: rows, k: dh, n: lk, lda: dim, bStrideK: 1, bStrideN: dim, ldc: lk, band: worker))
+                qk.run(a: qh + off, b: kh + koff, c: scores)
+                if causal {
+                    for i in 0..<rows where r0 + i + 1 < lk {
+                        (scores + i * lk + r0 + i + 1).update(repeating: -.infinity, count: lk - r0 - i - 1)
+                    }
+                }
+                Softmax.rowsSerial(scores, rows: 0..<rows, cols: lk)
+                for i in 0..<(rows * lk) { probs[i] = BFloat16.bits(scores[i]) }
+                let pv = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
+                    m: rows, k: lk, n: dh, lda: lk, bStrideK: dim, bStrideN: 1, ldc: dim, band: worker))
+                pv.run(a: probs, b: vh + koff, c: out.data + off)
+            }
+        }
+        return out
     }
 }

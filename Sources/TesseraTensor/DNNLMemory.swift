@@ -10,10 +10,11 @@ enum DNNLMemory {
         return md
     }
 
-    /// fp32 dimensions `dims` with explicit element `strides`: a view into a larger plain tensor.
-    static func descriptor(_ dims: [Int], strides: [Int]) -> dnnl_memory_desc_t {
+    /// Dimensions `dims` of `type` (fp32 unless given) with explicit element `strides`: a
+    /// view into a larger plain tensor.
+    static func descriptor(_ dims: [Int], strides: [Int], _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
-        DNNLEngine.check(dnnl_memory_desc_init_by_strides(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32,
+        DNNLEngine.check(dnnl_memory_desc_init_by_strides(&md, Int32(dims.count), dims.map(Int64.init), type,
                                                           strides.map(Int64.init)), "memory descriptor \(dims) strides \(strides)")
         return md
     }

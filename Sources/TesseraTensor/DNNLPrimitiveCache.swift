@@ -51,4 +51,6 @@ enum DNNLPrimitives {
         capacity: 512, make: { DNNLConvolution($0) }, name: { $0.implementation })
     static let matmuls = DNNLPrimitiveCache<DNNLMatmul.Geometry, DNNLMatmul>(
         capacity: 512, make: { DNNLMatmul($0) }, name: { $0.implementation })
+    static let stridedMatmuls = DNNLPrimitiveCache<DNNLStridedMatmul.Geometry, DNNLStridedMatmul>(
+        capacity: 256, make: { DNNLStridedMatmul($0) }, name: { $0.implementation })
 }

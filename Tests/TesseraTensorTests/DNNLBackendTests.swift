@@ -126,6 +126,28 @@ final class DNNLBackendTests: XCTestCase {
                        Ops.toChannelsLast(Ops.upsampleNearest2x(x)).scalars)
     }
 
+    /// bf16 attention: causal and not, cross-attention, ragged query blocks on three workers;
+    /// outputs (weighted means of V, of order 1) within a few hundredths of the reference.
+    func testBF16AttentionStaysWithinItsBound() throws {
+        try XCTSkipUnless(ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa), "bf16 needs AVX512_BF16; this CPU: \(DNNLBackend.isa)")
+        let (savedWorkers, savedBlock) = (Parallel.workerOverride, OpenBLASBackend.attentionBlockFloats)
+        Parallel.workerOverride = 3
+        OpenBLASBackend.attentionBlockFloats = 1 << 12
+        defer { Parallel.workerOverride = savedWorkers; OpenBLASBackend.attentionBlockFloats = savedBlock }
+        let bf16 = DNNLBackend(precision: .bf16), blas = OpenBLASBackend()
+        for (b, lq, lk, dim, heads, causal) in [(2, 77, 77, 64, 2, true), (1, 301, 301, 80, 2, false), (2, 64, 77, 128, 4, false)] {
+            let q = random([b, lq, dim]), k = random([b, lk, dim]), v = random([b, lk, dim])
+            let got = bf16.attention(q: q, k: k, v: v, heads: heads, causal: causal)
+            let ref = blas.attention(q: q, k: k, v: v, heads: heads, causal: causal)
+            let err = worst(got, ref)
+            XCTAssertGreaterThan(err, 1e-6, "bf16 rounding must show: is bf16 really used?")
+            XCTAssertLessThan(err, 3e-2, "b \(b) lq \(lq) lk \(lk) dim \(dim) heads \(heads) causal \(causal)")
+        }
+        // A strided bf16 operand gets oneDNN's bf16 GEMM ("gemm:jit"), never its reference loops.
+        XCTAssertTrue(DNNLPrimitives.stridedMatmuls.implementations.keys.allSatisfy { !$0.contains("ref") },
+                      "\(DNNLPrimitives.stridedMatmuls.implementations)")
+    }
+
     /// The reference epilogue: the residual is added after the bias, ReLU comes last.
     func testReferenceEpilogueOrder() {
         let x = Tensor(shape: [1, 1, 1, 2], values: [1, -2]), w = Tensor(shape: [1, 1, 1, 1], values: [1])

@@ -1,0 +1,68 @@
+import CDNNL
+import Foundation
+
+/// One oneDNN bf16 matmul over operands the caller owns and lays out:
+/// c[m, n] = a[m, k] · b[k, n], a and b bf16 given by their strides (so Kᵀ is K read
+/// column-wise, with no copy), c fp32. bf16 attention runs QKᵀ and PV through it, block
+/// by block of query rows. Like `DNNLConvolution`, every call runs on the calling thread.
+final class DNNLStridedMatmul: @unchecked Sendable {
+    /// One problem. Strides are in elements: a's rows, b's along k and along n, c's rows.
+    struct Geometry: Hashable {
+        var m, k, n: Int
+        var lda, bStrideK, bStrideN, ldc: Int
+        /// Workers running equal shapes at once get their own primitive (and scratchpad).
+        var band: Int
+    }
+
+    let geometry: Geometry
+    /// oneDNN's name for the chosen implementation, e.g. "brg:avx512_core_bf16".
+    let implementation: String
+    private let lock = NSLock()
+    private let stream: dnnl_stream_t
+    private let primitive: dnnl_primitive_t
+    private let a: dnnl_memory_t, b: dnnl_memory_t, c: dnnl_memory_t
+    /// This primitive's own scratchpad (`DNNLMemory.userScratchpad`).
+    private let scratchpad: dnnl_memory_t
+
+    init(_ g: Geometry) {
+        DNNLEngine.singleThreaded()
+        geometry = g
+        stream = DNNLEngine.shared.makeStream()
+        var aDesc = DNNLMemory.descriptor([g.m, g.k], strides: [g.lda, 1], dnnl_bf16)
+        var bDesc = DNNLMemory.descriptor([g.k, g.n], strides: [g.bStrideK, g.bStrideN], dnnl_bf16)
+        var cDesc = DNNLMemory.descriptor([g.m, g.n], strides: [g.ldc, 1])
+        var desc = dnnl_matmul_desc_t()
+        DNNLEngine.check(dnnl_matmul_desc_init(&desc, &aDesc, &bDesc, nil, &cDesc), "matmul descriptor \(g)")
+        let attr = DNNLMemory.userScratchpad()
+        defer { dnnl_primitive_attr_destroy(attr) }
+        var pd: dnnl_primitive_desc_t?
+        DNNLEngine.check(dnnl_primitive_desc_create(&pd, &desc, attr, DNNLEngine.shared.engine, nil), "matmul primitive descriptor \(g)")
+        defer { dnnl_primitive_desc_destroy(pd) }
+        implementation = String(cString: tessera_dnnl_implementation(pd))
+        scratchpad = DNNLMemory.scratchpad(of: pd!)
+        var p: dnnl_primitive_t?
+        DNNLEngine.check(dnnl_primitive_create(&p, pd), "matmul primitive \(g)")
+        primitive = p!
+        a = DNNLMemory.unbound(&aDesc)
+        b = DNNLMemory.unbound(&bDesc)
+        c = DNNLMemory.unbound(&cDesc)
+    }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        for m in [a, b, c, scratchpad] { dnnl_memory_destroy(m) }
+        dnnl_stream_destroy(stream)
+    }
+
+    /// Computes c = a · b on the operands at these addresses (bf16 `a` and `b`, fp32 `c`).
+    func run(a aData: UnsafePointer<UInt16>, b bData: UnsafePointer<UInt16>, c cData: UnsafeMutablePointer<Float>) {
+        DNNLEngine.singleThreaded()
+        lock.lock()
+        defer { lock.unlock() }
+        DNNLEngine.check(dnnl_memory_set_data_handle(a, UnsafeMutableRawPointer(mutating: aData)), "a handle")
+        DNNLEngine.check(dnnl_memory_set_data_handle(b, UnsafeMutableRawPointer(mutating: bData)), "b handle")
+        DNNLEngine.check(dnnl_memory_set_data_handle(c, cData), "c handle")
+        DNNLMemory.execute(primitive, [(DNNL_ARG_SRC, a), (DNNL_ARG_WEIGHTS, b), (DNNL_ARG_DST, c), (DNNL_ARG_SCRATCHPAD, scratchpad)], stream)
+        DNNLEngine.check(dnnl_stream_wait(stream), "stream wait")
+    }
+}
