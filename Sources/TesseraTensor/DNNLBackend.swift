@@ -19,12 +19,12 @@ public struct DNNLBackend: ComputeBackend {
     /// How convolutions compute (`ComputePrecision`).
     public let precision: ComputePrecision
     private let reference = OpenBLASBackend()
-    /// Whether a conv weight's plain copy is released once oneDNN holds it reordered
-    /// (`DNNLWeightCache`): one copy of the conv weights in memory instead of two.
+    /// Whether a conv weight's (in bf16 mode also a linear weight's) plain copy is released
+    /// once oneDNN holds it reordered (`DNNLWeightCache`): one copy in memory instead of two.
     public let releasesPlainWeights: Bool
 
     /// A backend on the process's oneDNN engine. With `releasingPlainWeights`, large conv
-    /// weights keep only their reordered copy; Tessera's backends restore the plain values
+    /// weights (in bf16 mode, linear weights too) keep only their reordered copy; Tessera's backends restore the plain values
     /// when they need them, but other code must not read such a weight's `data` directly.
     /// `precision` must be supported on this CPU (`ComputePrecision.isSupported`).
     public init(precision: ComputePrecision = .fp32, releasingPlainWeights: Bool = false) {
@@ -172,7 +172,7 @@ public struct DNNLBackend: ComputeBackend {
             let r0 = band * per, r1 = min(rows, r0 + per)
             guard r0 < r1 else { return }
             let mm = DNNLPrimitives.matmuls.primitive(for: DNNLMatmul.Geometry(m: r1 - r0, k: k, n: n, bias: bias != nil, band: band))
-            mm.run(src: src + r0 * k, weight: weight, bias: bias, out: dst + r0 * n)
+            mm.run(src: src + r0 * k, weight: weight, bias: bias, out: dst + r0 * n, releasePlain: releasesPlainWeights)
         }
         return out
     }

@@ -69,9 +69,11 @@ final class DNNLMatmul: @unchecked Sendable {
     }
 
     /// Computes the band whose first input row is at `src` into the rows at `out`.
-    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, out: UnsafeMutablePointer<Float>) {
+    /// `releasePlain`: see `DNNLWeightCache`.
+    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, out: UnsafeMutablePointer<Float>, releasePlain: Bool) {
         DNNLEngine.singleThreaded()
-        let w = DNNLWeightCache.shared.weights(weight, plain: weightsPlain, layout: weightsLayout, stream: stream)
+        let w = DNNLWeightCache.shared.weights(weight, plain: weightsPlain, layout: weightsLayout, stream: stream,
+                                               releasePlain: releasePlain)
         let half = BufferPool.shared.acquire(halfCount)
         lock.lock()
         defer {

@@ -8,13 +8,16 @@ import Foundation
 /// released its prepared weights go at the next insertion. Model weights are immutable
 /// once loaded; a tensor changed in place after its first convolution keeps its old copy.
 ///
-/// With `releasePlain`, the first fp32 blocked copy of a large heap-allocated weight becomes
-/// its only resident copy: the plain buffer's pages are handed back to the kernel (the
-/// pointer stays valid), which saves a second copy of every conv weight, about 2 GB for an
-/// SD-size UNet. A backend that reads plain weights calls `restorePlain` first, which
-/// reorders the values back; inside Tessera that is `OpenBLASBackend.conv2d`. Code that
-/// reads a released weight's `data` directly would see zeros, so only the backend named
-/// on a command line (`Compute.backend(named: "onednn")`) releases.
+/// With `releasePlain`, the first blocked copy of a large heap-allocated weight becomes its
+/// only resident copy: the plain buffer's pages are handed back to the kernel (the pointer
+/// stays valid), which saves a second copy of every conv weight, about 2 GB for an SD-size
+/// UNet in fp32, and in bf16 mode of the linear weights too (the bf16 copy is half the
+/// size). A backend that reads plain weights calls `restorePlain` first, which reorders
+/// the values back (from an fp32 copy exactly; from a bf16 one rounded to bf16, which is
+/// what the bf16 mode computed with anyway); inside Tessera that is `OpenBLASBackend`'s
+/// conv2d and linear. Code that reads a released weight's `data` directly would see
+/// zeros, so only the backend named on a command line (`Compute.backend(named: "onednn")`)
+/// releases.
 final class DNNLWeightCache: @unchecked Sendable {
     static let shared = DNNLWeightCache()
 
@@ -23,8 +26,16 @@ final class DNNLWeightCache: @unchecked Sendable {
 
     private final class Prepared {
         weak var source: TensorStorage?
+        /// How the plain values lie in the tensor's buffer, as the first requester described them.
+        let plain: dnnl_memory_desc_t
         var layouts: [(dnnl_memory_desc_t, dnnl_memory_t)] = []
-        init(source: TensorStorage) { self.source = source }
+        init(source: TensorStorage, plain: dnnl_memory_desc_t) { self.source = source; self.plain = plain }
+
+        /// The copy to restore or reorder from: an exact fp32 one when there is one.
+        var valueCopy: (dnnl_memory_desc_t, dnnl_memory_t)? {
+            layouts.first { $0.0.data_type == dnnl_f32 && DNNLWeightCache.holdsValues($0.0) }
+                ?? layouts.first { DNNLWeightCache.holdsValues($0.0) }
+        }
         deinit { for (_, m) in layouts { dnnl_memory_destroy(m) } }
     }
 
@@ -46,16 +57,16 @@ final class DNNLWeightCache: @unchecked Sendable {
             entry = e
         } else {
             entries = entries.filter { $0.value.source != nil }
-            entry = Prepared(source: weight.storage)
+            entry = Prepared(source: weight.storage, plain: plainLayout ?? DNNLMemory.descriptor(weight.shape, dnnl_oihw))
             entries[id] = entry
         }
         var target = layout
         let to = DNNLMemory.allocated(&target)
-        if weight.storage.pagesReleased, let first = entry.layouts.first(where: { Self.holdsValues($0.0) }) {
+        if weight.storage.pagesReleased, let first = entry.valueCopy {
             var from = first.0
             reorder(from: &from, first.1, to: &target, to, stream: stream)
         } else {
-            var plain = plainLayout ?? DNNLMemory.descriptor(weight.shape, dnnl_oihw)
+            var plain = entry.plain
             let from = DNNLMemory.unbound(&plain)
             defer { dnnl_memory_destroy(from) }
             DNNLEngine.check(dnnl_memory_set_data_handle(from, weight.data), "weights handle")
@@ -76,12 +87,11 @@ final class DNNLWeightCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard weight.storage.pagesReleased else { return }
-        guard let e = entries[ObjectIdentifier(weight.storage)], e.source === weight.storage,
-              let first = e.layouts.first(where: { Self.holdsValues($0.0) }) else {
+        guard let e = entries[ObjectIdentifier(weight.storage)], e.source === weight.storage, let first = e.valueCopy else {
             preconditionFailure("weights \(weight.shape) were released without a reordered copy")
         }
         var from = first.0
-        var plain = DNNLMemory.descriptor(weight.shape, dnnl_oihw)
+        var plain = e.plain
         let to = DNNLMemory.unbound(&plain)
         defer { dnnl_memory_destroy(to) }
         DNNLEngine.check(dnnl_memory_set_data_handle(to, weight.data), "weights handle")
@@ -90,10 +100,10 @@ final class DNNLWeightCache: @unchecked Sendable {
         weight.storage.pagesReleased = false
     }
 
-    /// Whether a layout keeps the exact fp32 values in a form oneDNN can reorder back to
-    /// plain: fp32 and blocked, not bf16 (rounded) or Winograd's one-way transformed format.
+    /// Whether a layout keeps the values in a form oneDNN can reorder back to plain: fp32
+    /// (exact) or bf16 (rounded) and blocked, not Winograd's one-way transformed format.
     static func holdsValues(_ md: dnnl_memory_desc_t) -> Bool {
-        md.data_type == dnnl_f32 && md.format_kind == dnnl_blocked
+        (md.data_type == dnnl_f32 || md.data_type == dnnl_bf16) && md.format_kind == dnnl_blocked
     }
 
     private func reorder(from: inout dnnl_memory_desc_t, _ source: dnnl_memory_t,

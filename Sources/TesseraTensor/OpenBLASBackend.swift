@@ -85,6 +85,7 @@ public struct OpenBLASBackend: ComputeBackend {
 
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let (rows, outF, inF) = Self.linearShape(x, weight: weight, bias: bias)
+        DNNLWeightCache.shared.restorePlain(weight)  // a no-op unless oneDNN released it
         let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [outF])
         Self.rowBlocks(rows, flopsPerRow: outF * inF) { r in
             if let bias {

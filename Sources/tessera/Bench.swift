@@ -72,6 +72,15 @@ struct Bench: ParsableCommand {
             print(String(format: "%5d   %9.2f   %9.2f   %13.2f   %10.2f   %9.2f", k, pct(total, 0.5), pct(total, 0.9),
                          pct(unet, 0.5), pct(decode, 0.5), pct(convert, 0.5)))
         }
+        // The text encoder, which the runs above skip (a daemon caches prompt embeddings).
+        let ids = pipeline.prompts.tokens(prompt)
+        var encode: [Double] = []
+        for i in 0..<(warmup + runs) {
+            let start = Date()
+            _ = try loaded.textEncoder.encode([ids])
+            if i >= warmup { encode.append(Date().timeIntervalSince(start) * 1000) }
+        }
+        print(String(format: "text encoder p50 %.2f ms (%d tokens, uncached)", encode.sorted()[(encode.count - 1) / 2], ids.count))
         if Compute.backend is DNNLBackend { print("oneDNN primitives: \(DNNLBackend.kernelSummary)") }
     }
 }

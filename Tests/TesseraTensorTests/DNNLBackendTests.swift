@@ -265,6 +265,35 @@ final class DNNLBackendTests: XCTestCase {
 
     /// A released weight reads as zeros until the reference backend restores it from the
     /// reordered copy; both backends keep giving the reference result.
+    /// In bf16 mode conv and linear weights keep only their bf16 copy; the reference then
+    /// gets them back rounded to bf16 (what bf16 mode computed with).
+    func testBF16ReleasesConvAndLinearWeights() throws {
+        try XCTSkipUnless(ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa), "bf16 needs AVX512_BF16; this CPU: \(DNNLBackend.isa)")
+        let bf16 = DNNLBackend(precision: .bf16, releasingPlainWeights: true), blas = OpenBLASBackend()
+        func heap(_ shape: [Int]) -> (Tensor, [Float]) {
+            let t = Tensor(shape: shape, storage: TensorStorage(count: shape.reduce(1, *), pool: nil))
+            let values = random(shape, scale: 0.05).scalars
+            t.data.update(from: values, count: values.count)
+            return (t, values)
+        }
+        let (w, wValues) = heap([320, 256]), x = random([2, 9, 256]), b = random([320])
+        let reference = blas.linear(x, weight: w, bias: b)
+        let first = bf16.linear(x, weight: w, bias: b)
+        XCTAssertTrue(w.storage.pagesReleased)
+        XCTAssertLessThan(worst(first, reference), 2e-2)
+        let restored = blas.linear(x, weight: w, bias: b)
+        XCTAssertFalse(w.storage.pagesReleased)
+        XCTAssertLessThan(worst(restored, reference), 2e-2)
+        // Each value comes back as its bf16 rounding: within 2^-8 relative.
+        for (r, o) in zip(w.scalars, wValues) { XCTAssertLessThanOrEqual(abs(r - o), abs(o) / 256 + 1e-12) }
+        let (k, _) = heap([128, 64, 3, 3]), image = random([1, 64, 12, 12])
+        let o = Conv2dOptions(padding: (1, 1))
+        let convReference = blas.conv2d(image, weight: k, bias: nil, options: o)
+        XCTAssertLessThan(worst(bf16.conv2d(image, weight: k, bias: nil, options: o), convReference), 2e-2)
+        XCTAssertTrue(k.storage.pagesReleased)
+        XCTAssertLessThan(worst(blas.conv2d(image, weight: k, bias: nil, options: o), convReference), 2e-2)
+    }
+
     func testReleasedWeightsAreRestoredForTheReference() {
         let dnnl = DNNLBackend(releasingPlainWeights: true), blas = OpenBLASBackend()
         let x = random([1, 64, 12, 12]), b = random([128])

@@ -20,13 +20,15 @@ EMBEDDED = REPO / "models" / "tessera-tex-v1"
 @dataclass(frozen=True)
 class Case:
     model: str          # "fullsize" or "embedded"
-    part: str           # "unet" or "decoder"
+    part: str           # "unet", "decoder", "e2e" (1 UNet step, then TAESD decoding) or "clip" (text encoder)
     size: int           # image side in pixels
 
 
 CASES = {
     "unet256": Case("fullsize", "unet", 256), "unet512": Case("fullsize", "unet", 512),
     "taesd256": Case("fullsize", "decoder", 256), "taesd512": Case("fullsize", "decoder", 512),
+    "e2e256": Case("fullsize", "e2e", 256), "e2e512": Case("fullsize", "e2e", 512),
+    "clip": Case("fullsize", "clip", 256),
     "tex128-unet": Case("embedded", "unet", 128), "tex128-decoder": Case("embedded", "decoder", 128),
 }
 
@@ -67,11 +69,44 @@ class DecoderCall(torch.nn.Module):
         return self.decoder(latents)
 
 
+class TextEncoderCall(torch.nn.Module):
+    """CLIPTextModel's last hidden state for one prompt's token ids."""
+
+    def __init__(self, encoder):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, ids):
+        return self.encoder(ids, return_dict=False)[0]
+
+
+class EndToEndCall(torch.nn.Module):
+    """One SD-Turbo step, prompt already encoded: the UNet's epsilon at t = 999 turned into
+    the clean latents (what a 1-step Euler or LCM step returns), then TAESD decoding."""
+
+    def __init__(self, unet, vae):
+        super().__init__()
+        from diffusers import DDPMScheduler
+        self.unet, self.decoder = unet, vae.decoder
+        alpha_bar = float(DDPMScheduler(beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012).alphas_cumprod[999])
+        self.a, self.s = alpha_bar ** 0.5, (1 - alpha_bar) ** 0.5
+
+    def forward(self, sample, timestep, context):
+        eps = self.unet(sample, timestep, context, return_dict=False)[0]
+        return self.decoder((sample - self.s * eps) / self.a)
+
+
 def load_module(name: str, work: Path) -> torch.nn.Module:
     from diffusers import AutoencoderTiny, UNet2DConditionModel
     case = CASES[name]
     folder = model_folder(case, work)
-    if case.part == "unet":
+    if case.part == "clip":
+        from transformers import CLIPTextModel
+        module = TextEncoderCall(CLIPTextModel.from_pretrained(folder / "text_encoder", torch_dtype=torch.float32))
+    elif case.part == "e2e":
+        module = EndToEndCall(UNet2DConditionModel.from_pretrained(folder / "unet", torch_dtype=torch.float32),
+                              AutoencoderTiny.from_pretrained(folder / "vae", torch_dtype=torch.float32))
+    elif case.part == "unet":
         module = UNetCall(UNet2DConditionModel.from_pretrained(folder / "unet", torch_dtype=torch.float32))
     else:
         module = DecoderCall(AutoencoderTiny.from_pretrained(folder / "vae", torch_dtype=torch.float32))
@@ -94,6 +129,10 @@ def build_inputs(name: str) -> list[torch.Tensor]:
     g = torch.Generator().manual_seed(0)
     cfg = unet_config(name)
     latent = case.size // 8
+    if case.part == "clip":  # token ids as the tokenizer pads a short prompt: BOS, words, then EOS padding
+        ids = torch.full((1, cfg["tokens"]), 49407, dtype=torch.int64)
+        ids[0, :6] = torch.tensor([49406, 1215, 4996, 2862, 2870, 49407])
+        return [ids]
     if case.part == "decoder":
         return [torch.randn((1, cfg["in_channels"], latent, latent), generator=g) * 0.5]
     inputs = [torch.randn((1, cfg["in_channels"], latent, latent), generator=g), torch.tensor([999], dtype=torch.int64),

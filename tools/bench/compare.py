@@ -1,6 +1,6 @@
 """Side-by-side benchmark: Tessera against PyTorch, ONNX Runtime and OpenVINO.
 
-    bash tools/bench/run.sh [--cases tex128-unet,tex128-decoder,unet256,taesd256] [--rounds 3]
+    bash tools/bench/run.sh [--cases tex128-unet,tex128-decoder,unet256,taesd256,e2e256] [--rounds 3]
 
 Every engine runs the same architecture with the same random (or embedded) weights on the
 same inputs, each in its own process, alternating engine by engine within each round so
@@ -8,7 +8,8 @@ that machine noise falls on all of them alike. Reported per case and engine: med
 seconds per call over all rounds, Tessera's time as a ratio of each peer's, achieved
 GFLOP/s (torch.utils.flop_counter's count of the module) and the process's peak RSS.
 
-Tessera is timed through `tessera bench` (UNet per step, or decode, p50 of its runs);
+Tessera is timed through `tessera bench` (UNet per step, decode, or for the e2e cases the
+whole 1-step generation from noise to RGBA8; p50 of its runs);
 its backend is chosen with --tessera-backend (default onednn; openblas is the reference).
 Engines `tessera-mixed` and `tessera-bf16` are the oneDNN backend's other precisions
 (`--precision`). Each case ends with its fastest Tessera mode against its fastest peer.
@@ -41,9 +42,12 @@ def tessera(case: str, args, work: Path, precision: str = "fp32") -> tuple[float
     if c.model == "fullsize":
         cmd += ["--guidance", "0"]
     out, _, rss = run_child_rusage(cmd)
+    if c.part == "clip":
+        return float(re.search(r"text encoder p50 ([0-9.]+) ms", out).group(1)) / 1000, rss
     row = next(line for line in out.splitlines() if re.match(r"\s*1\s", line))
     cols = row.split()  # steps, total p50, total p90, unet/step p50, decode p50, rgba8 p50 (ms)
-    ms = float(cols[3] if c.part == "unet" else cols[4])
+    # e2e: the whole 1-step generation, noise to RGBA8 (the peers stop at the decoded image).
+    ms = float({"unet": cols[3], "decoder": cols[4], "e2e": cols[1]}[c.part])
     return ms / 1000, rss
 
 
