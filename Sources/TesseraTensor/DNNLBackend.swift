@@ -186,13 +186,7 @@ public struct DNNLBackend: ComputeBackend {
     /// softmax stay fp32. Q (scaled by 1/sqrt(dh) first), K and V are converted once per call.
     public func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool) -> Tensor {
         guard precision == .bf16 else { return reference.attention(q: q, k: k, v: v, heads: heads, causal: causal) }
-        precondition(q.rank == 3 && k.rank == 3 && v.rank == 3, "attention expects [B, L, D] tensors")
-        let (bsz, lq, dim) = (q.shape[0], q.shape[1], q.shape[2])
-        let lk = k.shape[1]
-        precondition(k.shape[0] == bsz && v.shape[0] == bsz && k.shape[2] == dim && v.shape == k.shape,
-                     "attention: shapes q \(q.shape), k \(k.shape), v \(v.shape) disagree")
-        precondition(heads > 0 && dim % heads == 0, "attention: \(dim) not divisible by \(heads) heads")
-        let dh = dim / heads
+        let (bsz, lq, lk, dim, dh) = OpenBLASBackend.attentionShape(q: q, k: k, v: v, heads: heads)
         let out = Tensor(uninitialized: [bsz, lq, dim])
         guard lq > 0 && lk > 0 else { return out }
         // bf16 copies of the operands, in pooled float storage (two values per float).

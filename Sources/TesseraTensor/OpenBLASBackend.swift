@@ -74,6 +74,16 @@ public struct OpenBLASBackend: ComputeBackend {
         return out
     }
 
+    /// Checks attention's operands; returns batch, query and key lengths, model and head width.
+    static func attentionShape(q: Tensor, k: Tensor, v: Tensor, heads: Int) -> (bsz: Int, lq: Int, lk: Int, dim: Int, dh: Int) {
+        precondition(q.rank == 3 && k.rank == 3 && v.rank == 3, "attention expects [B, L, D] tensors")
+        let (bsz, lq, dim) = (q.shape[0], q.shape[1], q.shape[2])
+        precondition(k.shape[0] == bsz && v.shape[0] == bsz && k.shape[2] == dim && v.shape == k.shape,
+                     "attention: shapes q \(q.shape), k \(k.shape), v \(v.shape) disagree")
+        precondition(heads > 0 && dim % heads == 0, "attention: \(dim) not divisible by \(heads) heads")
+        return (bsz, lq, k.shape[1], dim, dim / heads)
+    }
+
     /// Checks a linear layer's operands; returns its rows (all leading dims), outputs and inputs.
     static func linearShape(_ x: Tensor, weight: Tensor, bias: Tensor?) -> (rows: Int, outF: Int, inF: Int) {
         precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
@@ -120,13 +130,7 @@ public struct OpenBLASBackend: ComputeBackend {
     }
 
     public func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool) -> Tensor {
-        precondition(q.rank == 3 && k.rank == 3 && v.rank == 3, "attention expects [B, L, D] tensors")
-        let (bsz, lq, dim) = (q.shape[0], q.shape[1], q.shape[2])
-        let lk = k.shape[1]
-        precondition(k.shape[0] == bsz && v.shape[0] == bsz && k.shape[2] == dim && v.shape == k.shape,
-                     "attention: shapes q \(q.shape), k \(k.shape), v \(v.shape) disagree")
-        precondition(heads > 0 && dim % heads == 0, "attention: \(dim) not divisible by \(heads) heads")
-        let dh = dim / heads
+        let (bsz, lq, lk, dim, dh) = Self.attentionShape(q: q, k: k, v: v, heads: heads)
         let scale = 1 / Float(dh).squareRoot()
         let out = Tensor(uninitialized: [bsz, lq, dim])
         let ld = Int32(dim)
