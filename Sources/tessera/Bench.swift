@@ -40,6 +40,11 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var compute: ComputeChoice
 
+    func validate() throws {
+        // Medians of nothing would index an empty list.
+        guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be at least 1 and --warmup at least 0") }
+    }
+
     func run() throws {
         try compute.apply()
         let folder = try ModelChoice.folder(model)
