@@ -1,5 +1,20 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// Tessera's kernels are SIMD8<Float> loops. On x86-64 they are compiled for Haswell's
+/// instruction set (AVX2, FMA, F16C; every x86-64 server CPU since 2013 and every Zen),
+/// which runs them on 256-bit registers instead of pairs of SSE ones: 4% off the SD-size
+/// bf16 UNet and half the time of the RGBA8 conversion (docs/BENCHMARKS.md).
+/// `TESSERA_TARGET_CPU=x86-64 swift build` builds for older CPUs; `=native` for this one.
+let targetCPU: [SwiftSetting] = {
+    #if arch(x86_64)
+    let cpu = ProcessInfo.processInfo.environment["TESSERA_TARGET_CPU"] ?? "haswell"
+    return [.unsafeFlags(["-target-cpu", cpu])]
+    #else
+    return []
+    #endif
+}()
 
 /// Tessera: few-step diffusion texture daemon.
 ///
@@ -37,15 +52,15 @@ let package = Package(
             dependencies: ["COpenBLAS", "CDNNL"],
             // Kernels are optimised in debug builds too: unoptimised SIMD code is orders of
             // magnitude slower and would dominate the test suite's run time.
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-                            .unsafeFlags(["-O"], .when(configuration: .debug))]
+            swiftSettings: targetCPU + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+                                        .unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // Model files and networks: safetensors, configs, tokenizer, CLIP text encoder.
-        .target(name: "TesseraModels", dependencies: ["TesseraTensor"]),
+        .target(name: "TesseraModels", dependencies: ["TesseraTensor"], swiftSettings: targetCPU),
         // Pipelines, schedulers, torch-compatible random source.
-        .target(name: "TesseraDiffusion", dependencies: ["TesseraModels"]),
+        .target(name: "TesseraDiffusion", dependencies: ["TesseraModels"], swiftSettings: targetCPU),
         // Image encoding: PNG through libpng's simplified API, RGBA8 mip chains.
-        .target(name: "TesseraImage", dependencies: ["CPNG"]),
+        .target(name: "TesseraImage", dependencies: ["CPNG"], swiftSettings: targetCPU),
         // Protocol messages and codec: pure, no I/O.
         .target(name: "TesseraWire"),
         // Swift wrapper over libzmq: sockets, multipart messages, poll.
