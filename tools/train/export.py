@@ -1,12 +1,17 @@
 """Stage 4: writes the diffusers folder models/tessera-tex-v1 (fp16 safetensors, <= 60 MB).
 
     python -m tools.train.export [--out models/tessera-tex-v1]
+    python -m tools.train.export --teacher --out /tmp/teacher   # the undistilled UNet, to measure it
 
 Parts: unet/ (the LCM-distilled UNet, with the guidance embedding), vae/ (the stage-1
 AutoencoderTiny, scaling_factor from the latent statistics), text_encoder/ (stage-2 CLIP
 text encoder), tokenizer/ (the real CLIP BPE files, model_max_length 32), scheduler/
 (LCMScheduler, v-prediction), model_index.json for StableDiffusionPipeline with no
 safety checker, README.md (the model card) and tessera.json (recommended settings).
+
+--teacher writes the stage-2 UNet instead (no guidance embedding) with a DDIM scheduler
+(trailing spacing) and tessera.json's defaults of 20 steps at guidance 3, so
+`tools.eval.evaluate --model DIR [--swift]` measures what distillation starts from.
 """
 
 from __future__ import annotations
@@ -115,10 +120,13 @@ on 2 cores. See `docs/EMBEDDED_MODEL.md` in the Tessera repository.
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(DEFAULT_OUT))
+    ap.add_argument("--teacher", action="store_true", help="export the undistilled stage-2 UNet with DDIM (not for models/)")
     args = ap.parse_args(argv)
+    if args.teacher and Path(args.out).resolve() == DEFAULT_OUT.resolve():
+        raise SystemExit("--teacher needs an --out outside models/")
     log = log_to(RUNS / "export.log")
     clock = CpuClock("4_export")
-    from diffusers import AutoencoderTiny, LCMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from diffusers import AutoencoderTiny, DDIMScheduler, LCMScheduler, StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextModel, CLIPTokenizer
 
     out = Path(args.out)
@@ -126,13 +134,16 @@ def main(argv=None) -> None:
     distill = json.loads((RUNS / "lcm" / "final" / "distill.json").read_text())
     vae = AutoencoderTiny.from_pretrained(RUNS / "latents" / "vae")  # whitened per channel (train_unet.whiten_vae)
     vae.register_to_config(scaling_factor=round(meta["scaling_factor"], 6))
-    unet = UNet2DConditionModel.from_pretrained(RUNS / "lcm" / "final" / "unet")
+    unet = UNet2DConditionModel.from_pretrained(RUNS / ("unet" if args.teacher else "lcm") / "final" / "unet")
     te = CLIPTextModel.from_pretrained(RUNS / "unet" / "final" / "text_encoder")
     tok_dir = RUNS / "export_tokenizer"
     write_tokenizer(tok_dir)
     tok = CLIPTokenizer.from_pretrained(str(tok_dir))
-    sched = LCMScheduler(**scheduler_config(set_alpha_to_one=True, steps_offset=1), original_inference_steps=LCM_ORIGINAL_STEPS,
-                         timestep_scaling=LCM_TIMESTEP_SCALING)
+    if args.teacher:
+        sched = DDIMScheduler(**scheduler_config(set_alpha_to_one=True, timestep_spacing="trailing"))
+    else:
+        sched = LCMScheduler(**scheduler_config(set_alpha_to_one=True, steps_offset=1), original_inference_steps=LCM_ORIGINAL_STEPS,
+                             timestep_scaling=LCM_TIMESTEP_SCALING)
     pipe = StableDiffusionPipeline(vae=vae, text_encoder=te, tokenizer=tok, unet=unet, scheduler=sched,
                                    safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     pipe.to(torch.float16)
@@ -141,6 +152,13 @@ def main(argv=None) -> None:
     pipe.save_pretrained(out, safe_serialization=True)
     shutil.rmtree(out / "tokenizer")
     write_tokenizer(out / "tokenizer")  # exactly the CLIP files, model_max_length 32
+    if args.teacher:
+        (out / "README.md").write_text("Undistilled stage-2 UNet of tessera-tex-v1 with DDIM, for evaluation only "
+                                       "(python -m tools.train.export --teacher).\n")
+        (out / "tessera.json").write_text(json.dumps({"resolution": 128, "tiling": "xy", "steps": [20], "default_steps": 20,
+                                                      "guidance_scale": 3.0, "max_tokens": MAX_TOKENS}, indent=1) + "\n")
+        log(f"exported the teacher to {out} ({folder_mb(out):.1f} MB)")
+        return
     arch = flops.measure(str(out))
     cpu = json.loads((RUNS / "cpu_times.json").read_text()) if (RUNS / "cpu_times.json").exists() else {}
     vmet = json.loads((RUNS / "vae" / "metrics.json").read_text())
