@@ -122,7 +122,8 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default=str(DEFAULT_OUT))
     ap.add_argument("--teacher", action="store_true", help="export the undistilled stage-2 UNet with DDIM (not for models/)")
     args = ap.parse_args(argv)
-    if args.teacher and Path(args.out).resolve() == DEFAULT_OUT.resolve():
+    models = (REPO / "models").resolve()
+    if args.teacher and (Path(args.out).resolve() == models or models in Path(args.out).resolve().parents):
         raise SystemExit("--teacher needs an --out outside models/")
     log = log_to(RUNS / "export.log")
     clock = CpuClock("4_export")
