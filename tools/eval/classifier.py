@@ -32,10 +32,12 @@ def _block(cin: int, cout: int, stride: int) -> nn.Sequential:
 class TextureClassifier(nn.Module):
     """128x128 RGB in [0, 1] -> (family logits, colour logits, embedding).
 
-    `input_size` 64 (the default since the second judge) area-averages the tile 2x2 first:
-    the families stay distinct at 64x64, and the 4x cheaper network can be trained for
-    many more epochs on two cores, which is what the first judge (128x128 input, 5 epochs,
-    58.9% family accuracy on corpus renders) lacked."""
+    `input_size` 64 (the second judge) area-averages the tile 2x2 first, which made it four
+    times cheaper to train than the first judge (128x128 input, 5 epochs, 58.9% family
+    accuracy on corpus renders). The third judge (2026-12-04, `train_classifier`'s default)
+    sees the full 128x128 tile again, for the same 13 epochs: 95.7% family accuracy against
+    the second's 87.8%, whose commonest confusions were snow/ice, granite/gravel and hexagon
+    tiles/cracked mud."""
 
     def __init__(self, families: list[str], colours: list[str], width: int = 32, input_size: int = 64):
         super().__init__()

@@ -41,7 +41,7 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default=str(OUT_DIR))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--width", type=int, default=32)
-    ap.add_argument("--input-size", type=int, default=64, help="side the tile is area-averaged to first")
+    ap.add_argument("--input-size", type=int, default=128, help="side the tile is area-averaged to first (128: none)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
