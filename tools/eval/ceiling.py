@@ -44,10 +44,10 @@ def round_trip(model_dir: Path, imgs: np.ndarray, batch: int = 32) -> np.ndarray
     import torch
     from diffusers import AutoencoderTiny
 
+    from tools.train.common import circular
+
     vae = AutoencoderTiny.from_pretrained(model_dir / "vae").float().eval()
-    for m in vae.modules():
-        if isinstance(m, torch.nn.Conv2d) and any(p > 0 for p in m.padding):
-            m.padding_mode = "circular"
+    circular(vae, True)
     out = []
     with torch.no_grad():
         for i in range(0, len(imgs), batch):

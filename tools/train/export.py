@@ -132,7 +132,6 @@ def main(argv=None) -> None:
 
     out = Path(args.out)
     meta = json.loads((RUNS / "unet" / "final" / "latents.json").read_text())
-    distill = json.loads((RUNS / "lcm" / "final" / "distill.json").read_text())
     vae = AutoencoderTiny.from_pretrained(RUNS / "latents" / "vae")  # whitened per channel (train_unet.whiten_vae)
     vae.register_to_config(scaling_factor=round(meta["scaling_factor"], 6))
     unet = UNet2DConditionModel.from_pretrained(RUNS / ("unet" if args.teacher else "lcm") / "final" / "unet")
@@ -160,6 +159,7 @@ def main(argv=None) -> None:
                                                       "guidance_scale": 3.0, "max_tokens": MAX_TOKENS}, indent=1) + "\n")
         log(f"exported the teacher to {out} ({folder_mb(out):.1f} MB)")
         return
+    distill = json.loads((RUNS / "lcm" / "final" / "distill.json").read_text())
     arch = flops.measure(str(out))
     cpu = json.loads((RUNS / "cpu_times.json").read_text()) if (RUNS / "cpu_times.json").exists() else {}
     vmet = json.loads((RUNS / "vae" / "metrics.json").read_text())
