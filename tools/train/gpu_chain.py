@@ -101,20 +101,30 @@ def roll(x: torch.Tensor, sh: torch.Tensor, scale: int = 1) -> torch.Tensor:
 
 
 class Pace:
-    """Plans a step total that ends by a deadline, from the pace of the first steps."""
+    """Plans a step total that ends by a deadline, from the pace of the first steps.
 
-    def __init__(self, until: float, probe: int = 40):
-        self.until, self.probe = until, probe
-        self.t0 = None
+    The plan is redone every `every` steps from the latest pace, so a run that slows down
+    (a shared GPU, a busy CPU) still reaches its learning-rate decay before the deadline."""
+
+    def __init__(self, until: float, probe: int = 40, every: int = 200):
+        self.until, self.probe, self.every = until, probe, every
+        self.t0, self.mark = None, None
         self.total = 10 ** 9
+
+    def _plan(self, step: int, pace: float) -> None:
+        self.total = step + max(10, int(0.97 * (self.until - time.time()) / pace))
 
     def tick(self, step: int, log) -> None:
         if step == 5:
             self.t0 = time.time()  # after the first (warm-up, autotuning) steps
-        if step == 5 + self.probe:
+        elif step == 5 + self.probe:
             pace = (time.time() - self.t0) / self.probe
-            self.total = step + max(10, int(0.96 * (self.until - time.time()) / pace))
+            self._plan(step, pace)
+            self.mark = (step, time.time())
             log(f"{pace * 1000:.1f} ms/step -> {self.total} steps by the deadline")
+        elif self.mark and step - self.mark[0] >= self.every:
+            self._plan(step, (time.time() - self.mark[1]) / (step - self.mark[0]))
+            self.mark = (step, time.time())
 
     def done(self, step: int) -> bool:
         return step >= self.total or time.time() >= self.until
