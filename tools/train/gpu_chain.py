@@ -100,6 +100,17 @@ def roll(x: torch.Tensor, sh: torch.Tensor, scale: int = 1) -> torch.Tensor:
     return torch.gather(x, 3, ix[:, None, None, :].expand(n, x.shape[1], h, w))
 
 
+def update(opt, loss, params: list, clip: float, ema: list | None = None, rate: float = 0.0) -> None:
+    """One optimizer step with gradient clipping, then the EMA copy moved by `rate` toward the weights."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, clip)
+    opt.step()
+    if ema is not None:
+        with torch.no_grad():
+            torch._foreach_lerp_(ema, params, rate)
+
+
 class Pace:
     """Plans a step total that ends by a deadline, from the pace of the first steps.
 
@@ -239,12 +250,7 @@ def teacher(args, log) -> None:
             g["lr"] = lr_at(step, pace.total, args.teacher_lr, warmup=300)
         pred = unet(xt, t, te(ids)[0]).sample
         loss = ((pred - target).pow(2).mean(dim=(1, 2, 3)) * min_snr_weight(acp, t)).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        with torch.no_grad():
-            torch._foreach_lerp_(ema_params, params, 1.0 - (0.999 if step > 1000 else 0.99))
+        update(opt, loss, params, 1.0, ema_params, 1.0 - (0.999 if step > 1000 else 0.99))
         losses.append(loss.detach())
         step += 1
         pace.tick(step, log)
@@ -328,12 +334,7 @@ def lcm(args, log) -> None:
             tgt = cs_p * x_prev + co_p * x0_t
         c = args.huber_c
         loss = (torch.sqrt((pred - tgt) ** 2 + c * c) - c).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(sp, 1.0)
-        opt.step()
-        with torch.no_grad():
-            torch._foreach_lerp_(tp, sp, 1.0 - args.ema)
+        update(opt, loss, sp, 1.0, tp, 1.0 - args.ema)
         losses.append(loss.detach())
         step += 1
         pace.tick(step, log)
@@ -421,10 +422,7 @@ def decoder(args, log) -> None:
             pg["lr"] = lr_at(step, pace.total, args.decoder_lr, warmup=200)
         y = dec(z)
         loss = F.mse_loss(y, x) + 0.1 * F.l1_loss(y, x)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 5.0)
-        opt.step()
+        update(opt, loss, params, 5.0)
         losses.append(loss.detach())
         step += 1
         pace.tick(step, log)

@@ -29,13 +29,19 @@ def read(path: Path) -> tuple[dict, dict | None]:
     return sd, (json.loads(meta["config"]) if "config" in meta else None)
 
 
-def unet_folder(src: Path, dst: Path) -> None:
-    from diffusers import UNet2DConditionModel
+def model_folder(cls, src: Path, dst: Path):
+    """A diffusers model folder (fp32) from one of gpu_chain's fp16 files."""
     sd, cfg = read(src)
     sd.pop("steps", None)
-    unet = UNet2DConditionModel.from_config(cfg)
-    unet.load_state_dict({k: v.float() for k, v in sd.items()})
-    unet.save_pretrained(dst, safe_serialization=True)
+    model = cls.from_config(cfg)
+    model.load_state_dict({k: v.float() for k, v in sd.items()})
+    model.save_pretrained(dst, safe_serialization=True)
+    return model
+
+
+def unet_folder(src: Path, dst: Path) -> None:
+    from diffusers import UNet2DConditionModel
+    model_folder(UNet2DConditionModel, src, dst)
 
 
 def text_encoder_folder(base: Path, delta: Path, dst: Path) -> int:
@@ -63,11 +69,7 @@ def vae_folder(src: Path, dst: Path) -> dict:
     from tools.texgen import corpus
 
     from .train_vae import validate
-    sd, cfg = read(src)
-    sd.pop("steps", None)
-    vae = AutoencoderTiny.from_config(cfg)
-    vae.load_state_dict({k: v.float() for k, v in sd.items()})
-    vae.save_pretrained(dst, safe_serialization=True)
+    vae = model_folder(AutoencoderTiny, src, dst)
     corpus.build(VAL_DIR, 512, 128, VAL_SEED_BASE, False, log=lambda *a: None)
     return validate(vae.eval(), np.array(corpus.load(VAL_DIR)[0]))
 
