@@ -275,10 +275,8 @@ def teacher(args, log) -> None:
 # ---------------------------------------------------------------- LCM students
 
 def lcm(args, log) -> None:
-    from diffusers import UNet2DConditionModel
+    from diffusers import DDPMScheduler, UNet2DConditionModel
     from transformers import CLIPTextModel
-
-    from diffusers import DDPMScheduler
 
     from .distill_lcm import boundary, guidance_embedding, split_v
     dev = device_setup(args)
