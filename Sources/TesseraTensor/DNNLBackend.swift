@@ -1,9 +1,9 @@
 import Foundation
 
-/// Convolutions on oneDNN's JIT kernels (blocked or channels-last layouts, weights
-/// reordered once per weight tensor, primitives cached per geometry, bands of output rows
-/// on Tessera's workers, residual sums and ReLU fused as post-ops); in bf16 mode linear
-/// layers and attention too. Everything else stays on the OpenBLAS reference path.
+/// Convolutions and linear layers on oneDNN's JIT kernels (blocked or channels-last layouts,
+/// weights reordered once per weight tensor, primitives cached per geometry, bands of output
+/// rows on Tessera's workers, residual sums and ReLU fused as post-ops); in bf16 mode
+/// attention too. Everything else stays on the OpenBLAS reference path.
 ///
 /// oneDNN picks its kernels for the CPU it finds (`isa`): on AVX2 machines that is its
 /// direct `jit:avx2` convolution, about 2 to 3.5 times the single-core throughput of
@@ -158,10 +158,9 @@ public struct DNNLBackend: ComputeBackend {
         DNNLPrimitives.convolutions.implementations.filter { $0.key.contains("wino") }.values.reduce(0, +)
     }
 
-    /// In bf16 mode linear layers run as bf16 matmuls (`DNNLMatmul`), in bands of rows on
-    /// Tessera's workers; otherwise on the OpenBLAS reference.
+    /// Linear layers run as oneDNN matmuls (`DNNLMatmul`: bf16 operands in bf16 mode, fp32
+    /// otherwise) on weights packed once, in bands of rows on Tessera's workers.
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        guard precision == .bf16 else { return reference.linear(x, weight: weight, bias: bias) }
         let (rows, n, k) = OpenBLASBackend.linearShape(x, weight: weight, bias: bias)
         let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [n])
         guard rows > 0 else { return out }
@@ -171,7 +170,8 @@ public struct DNNLBackend: ComputeBackend {
         Parallel.tasks(bands, workers: bands) { band in
             let r0 = band * per, r1 = min(rows, r0 + per)
             guard r0 < r1 else { return }
-            let mm = DNNLPrimitives.matmuls.primitive(for: DNNLMatmul.Geometry(m: r1 - r0, k: k, n: n, bias: bias != nil, band: band))
+            let g = DNNLMatmul.Geometry(m: r1 - r0, k: k, n: n, bias: bias != nil, band: band, bf16: precision == .bf16)
+            let mm = DNNLPrimitives.matmuls.primitive(for: g)
             mm.run(src: src + r0 * k, weight: weight, bias: bias, out: dst + r0 * n, releasePlain: releasesPlainWeights)
         }
         return out

@@ -1,10 +1,12 @@
 import CDNNL
 import Foundation
 
-/// One oneDNN matmul primitive for a band of rows of a linear layer in bf16:
-/// out[m, n] = x[m, k] · W[n, k]ᵀ + b[n], with x and W rounded to bf16 and fp32
-/// accumulation and output. The band's rows are converted to bf16 into a pooled buffer;
-/// the weights are reordered once (`DNNLWeightCache`), and the output is written in place.
+/// One oneDNN matmul primitive for a band of rows of a linear layer:
+/// out[m, n] = x[m, k] · W[n, k]ᵀ + b[n], with fp32 accumulation and output. In bf16 the
+/// band's rows are converted to bf16 into a pooled buffer first; in fp32 the primitive
+/// reads them in place. The weights are reordered once (`DNNLWeightCache`) into the
+/// primitive's packed layout, which is what makes it faster than sgemm on the few-row
+/// bands of a UNet: OpenBLAS packs the whole weight matrix again on every call.
 /// Like `DNNLConvolution`, every call runs on the calling thread.
 final class DNNLMatmul: @unchecked Sendable {
     /// One band's problem.
@@ -13,6 +15,8 @@ final class DNNLMatmul: @unchecked Sendable {
         var bias: Bool
         /// Bands of equal shape get their own primitive: each owns buffers used while it runs.
         var band: Int
+        /// bf16 operands (true) or fp32 throughout.
+        var bf16 = true
     }
 
     let geometry: Geometry
@@ -20,7 +24,9 @@ final class DNNLMatmul: @unchecked Sendable {
     let implementation: String
     private let lock = NSLock()
     private let stream: dnnl_stream_t
-    private let primitive: dnnl_primitive_t, srcReorder: dnnl_primitive_t
+    private let primitive: dnnl_primitive_t
+    /// The band's conversion to bf16 (nil in fp32, where the primitive reads `srcPlain`).
+    private let srcReorder: dnnl_primitive_t?
     private let srcPlain: dnnl_memory_t, srcHalf: dnnl_memory_t, dst: dnnl_memory_t, biasMemory: dnnl_memory_t?
     private let weightsLayout: dnnl_memory_desc_t, weightsPlain: dnnl_memory_desc_t
     /// This primitive's own scratchpad (`DNNLMemory.userScratchpad`).
@@ -32,8 +38,9 @@ final class DNNLMatmul: @unchecked Sendable {
         DNNLEngine.singleThreaded()
         geometry = g
         stream = DNNLEngine.shared.makeStream()
-        var src = DNNLMemory.descriptor([g.m, g.k], dnnl_ab, dnnl_bf16)
-        var wei = DNNLMemory.descriptor([g.k, g.n], dnnl_format_tag_any, dnnl_bf16)
+        let operands = g.bf16 ? dnnl_bf16 : dnnl_f32
+        var src = DNNLMemory.descriptor([g.m, g.k], dnnl_ab, operands)
+        var wei = DNNLMemory.descriptor([g.k, g.n], dnnl_format_tag_any, operands)
         var out = DNNLMemory.descriptor([g.m, g.n], dnnl_ab)
         var bias = DNNLMemory.descriptor([1, g.n], dnnl_ab)
         var desc = dnnl_matmul_desc_t()
@@ -58,12 +65,12 @@ final class DNNLMatmul: @unchecked Sendable {
         srcHalf = DNNLMemory.unbound(&src)
         dst = DNNLMemory.unbound(&out)
         biasMemory = g.bias ? DNNLMemory.unbound(&bias) : nil
-        srcReorder = DNNLMemory.reorder(from: &plain, to: &src)
-        halfCount = (g.m * g.k + 1) / 2
+        srcReorder = g.bf16 ? DNNLMemory.reorder(from: &plain, to: &src) : nil
+        halfCount = g.bf16 ? (g.m * g.k + 1) / 2 : 0
     }
 
     deinit {
-        for p in [primitive, srcReorder] { dnnl_primitive_destroy(p) }
+        for p in [primitive, srcReorder].compactMap({ $0 }) { dnnl_primitive_destroy(p) }
         for m in [srcPlain, srcHalf, dst, biasMemory, scratchpad].compactMap({ $0 }) { dnnl_memory_destroy(m) }
         dnnl_stream_destroy(stream)
     }
@@ -74,17 +81,21 @@ final class DNNLMatmul: @unchecked Sendable {
         DNNLEngine.singleThreaded()
         let w = DNNLWeightCache.shared.weights(weight, plain: weightsPlain, layout: weightsLayout, stream: stream,
                                                releasePlain: releasePlain)
-        let half = BufferPool.shared.acquire(halfCount)
+        let half = srcReorder == nil ? nil : BufferPool.shared.acquire(halfCount)
         lock.lock()
         defer {
             lock.unlock()
-            BufferPool.shared.release(half, count: halfCount)
+            if let half { BufferPool.shared.release(half, count: halfCount) }
         }
         DNNLEngine.check(dnnl_memory_set_data_handle(srcPlain, UnsafeMutableRawPointer(mutating: src)), "source handle")
-        DNNLEngine.check(dnnl_memory_set_data_handle(srcHalf, half), "bf16 source handle")
         DNNLEngine.check(dnnl_memory_set_data_handle(dst, out), "destination handle")
-        DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcHalf)], stream)
-        var args = [(DNNL_ARG_SRC, srcHalf), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dst), (DNNL_ARG_SCRATCHPAD, scratchpad)]
+        var source = srcPlain
+        if let srcReorder, let half {
+            DNNLEngine.check(dnnl_memory_set_data_handle(srcHalf, half), "bf16 source handle")
+            DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcHalf)], stream)
+            source = srcHalf
+        }
+        var args = [(DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dst), (DNNL_ARG_SCRATCHPAD, scratchpad)]
         if let biasMemory, let bias {
             DNNLEngine.check(dnnl_memory_set_data_handle(biasMemory, bias.data), "bias handle")
             args.append((DNNL_ARG_BIAS, biasMemory))

@@ -55,6 +55,22 @@ extension Ops {
         return out
     }
 
+    /// Channels-last `a` [N, ..., C] plus `b` [N, C] broadcast over the positions between.
+    public static func addPerSampleChannelsLast(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.rank >= 2 && b.shape == [a.shape[0], a.shape[a.rank - 1]], "addPerSampleChannelsLast: \(a.shape) + \(b.shape)")
+        let (n, c) = (a.shape[0], a.shape[a.rank - 1])
+        let pixels = a.count / max(n * c, 1)
+        let out = Tensor(uninitialized: a.shape)
+        Parallel.forEach(n * pixels, costPerItem: c) { rows in
+            for r in rows {
+                let v = b.data + (r / pixels) * c
+                let src = a.data + r * c, dst = out.data + r * c
+                for i in 0..<c { dst[i] = src[i] + v[i] }
+            }
+        }
+        return out
+    }
+
     /// In-place `a += b` for equal shapes (residual connections without a new buffer).
     public static func addInPlace(_ a: Tensor, _ b: Tensor) {
         precondition(a.shape == b.shape, "addInPlace: \(a.shape) vs \(b.shape)")
@@ -83,6 +99,29 @@ extension Ops {
                 (out.data + b * total * inner + offset).update(from: p.data + b * size, count: size)
             }
             offset += size
+        }
+        return out
+    }
+
+    /// Concatenation along the last dimension (channels of channels-last tensors).
+    public static func concatLast(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty, "concatLast of nothing")
+        let lead = Array(parts[0].shape.dropLast())
+        for p in parts {
+            precondition(p.rank == lead.count + 1 && Array(p.shape.dropLast()) == lead, "concatLast: incompatible shapes \(parts.map(\.shape))")
+        }
+        let widths = parts.map { $0.shape[$0.rank - 1] }
+        let total = widths.reduce(0, +)
+        let rows = lead.reduce(1, *)
+        let out = Tensor(uninitialized: lead + [total])
+        Parallel.forEach(rows, costPerItem: total) { range in
+            for r in range {
+                var to = out.data + r * total
+                for (p, width) in zip(parts, widths) {
+                    to.update(from: p.data + r * width, count: width)
+                    to += width
+                }
+            }
         }
         return out
     }

@@ -32,6 +32,72 @@ extension Ops {
         return out
     }
 
+    /// GroupNorm over channels-last `x` [N, H, W, C] (or [N, L, C]): the same statistics as
+    /// `groupNorm`, so the result is `toChannelsLast(groupNorm(toChannelsFirst(x)))` up to
+    /// rounding. Per-channel sums are taken over bands of pixels on every worker (in double,
+    /// as `moments`), folded into group moments, then one pass normalises and activates.
+    public static func groupNormChannelsLast(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?,
+                                             eps: Float, activation: Activation = .identity) -> Tensor {
+        precondition(x.rank >= 2, "groupNormChannelsLast expects [N, ..., C], got \(x.shape)")
+        let (n, c) = (x.shape[0], x.shape[x.rank - 1])
+        precondition(groups > 0 && c % groups == 0, "groupNormChannelsLast: \(c) channels not divisible by \(groups) groups")
+        let pixels = x.count / max(n * c, 1)
+        let cpg = c / groups
+        let out = Tensor(uninitialized: x.shape)
+        guard pixels > 0 else { return out }
+        let bands = pixels * c >= Parallel.grain ? min(Parallel.workers, pixels) : 1
+        let perBand = (pixels + bands - 1) / bands
+        let partial = UnsafeMutablePointer<Double>.allocate(capacity: bands * c)
+        defer { partial.deallocate() }
+        let scale = UnsafeMutablePointer<Float>.allocate(capacity: 2 * c)
+        defer { scale.deallocate() }
+        let shift = scale + c
+        let centre = UnsafeMutablePointer<Double>.allocate(capacity: c)
+        defer { centre.deallocate() }
+        // Per-band sums over pixels of each channel's value (`centred`: its squared distance
+        // from `centre`), folded into one sum per group.
+        func groupSums(_ image: UnsafePointer<Float>, centred: Bool) -> [Double] {
+            Parallel.tasks(bands, workers: bands) { band in
+                let acc = partial + band * c
+                acc.update(repeating: 0, count: c)
+                let p0 = band * perBand, p1 = min(pixels, p0 + perBand)
+                guard p0 < p1 else { return }
+                for p in p0..<p1 {
+                    let row = image + p * c
+                    if centred {
+                        for ch in 0..<c { let d = Double(row[ch]) - centre[ch]; acc[ch] += d * d }
+                    } else {
+                        for ch in 0..<c { acc[ch] += Double(row[ch]) }
+                    }
+                }
+            }
+            var sums = [Double](repeating: 0, count: groups)
+            for band in 0..<bands { for ch in 0..<c { sums[ch / cpg] += partial[band * c + ch] } }
+            return sums
+        }
+        let count = Double(pixels * cpg)
+        for b in 0..<n {
+            let src = x.data + b * pixels * c, dst = out.data + b * pixels * c
+            let means = groupSums(src, centred: false).map { $0 / count }
+            for ch in 0..<c { centre[ch] = means[ch / cpg] }
+            let squares = groupSums(src, centred: true)
+            for ch in 0..<c {
+                let g = ch / cpg
+                let invStd = Float(1 / (squares[g] / count + Double(eps)).squareRoot())
+                scale[ch] = (weight?.data[ch] ?? 1) * invStd
+                shift[ch] = (bias?.data[ch] ?? 0) - Float(means[g]) * scale[ch]
+            }
+            Parallel.forEach(pixels, costPerItem: c * 4) { range in
+                for p in range {
+                    let from = src + p * c, to = dst + p * c
+                    for ch in 0..<c { to[ch] = from[ch] * scale[ch] + shift[ch] }
+                }
+                activation.applySerial(dst + range.lowerBound * c, count: range.count * c)
+            }
+        }
+        return out
+    }
+
     /// LayerNorm over the last dimension with `weight` and `bias` of that size.
     public static func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
         let d = x.shape.last ?? 1

@@ -81,6 +81,24 @@ extension Ops {
         return out
     }
 
+    /// `upsampleNearest` for channels-last [N, H, W, C] activations (the same index rule).
+    public static func upsampleNearestChannelsLast(_ x: Tensor, height ho: Int, width wo: Int) -> Tensor {
+        precondition(x.rank == 4 && ho > 0 && wo > 0, "upsampleNearestChannelsLast expects [N,H,W,C] and a positive size")
+        let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let sy = Float(h) / Float(ho), sx = Float(w) / Float(wo)
+        let ys = (0..<ho).map { min(Int((Float($0) * sy).rounded(.down)), h - 1) }
+        let xs = (0..<wo).map { min(Int((Float($0) * sx).rounded(.down)), w - 1) }
+        let out = Tensor(uninitialized: [n, ho, wo, c])
+        Parallel.forEach(n * ho, costPerItem: wo * c) { rows in
+            for r in rows {
+                let (b, y) = (r / ho, r % ho)
+                let line = x.data + (b * h + ys[y]) * w * c, dst = out.data + r * wo * c
+                for xx in 0..<wo { (dst + xx * c).update(from: line + xs[xx] * c, count: c) }
+            }
+        }
+        return out
+    }
+
     /// Zero-pads one row at the bottom and one column at the right (`F.pad(x, (0, 1, 0, 1))`).
     public static func padRightBottom(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4, "padRightBottom expects [N,C,H,W]")

@@ -32,6 +32,19 @@ final class UNetTests: XCTestCase {
 
     func testSD2LikeLinearProjectionPerBlockHeadsAndGuidanceEmbedding() throws { try check("sd2_tiny") }
 
+    /// On the oneDNN backend the UNet runs channels-last from conv_in to conv_out (group
+    /// norms, time-embedding sums, skip concatenations, odd-size upsampling, both kinds of
+    /// transformer projection); batch, odd-size and circular outputs must still match diffusers.
+    func testOneDNNChannelsLastMatchesDiffusers() throws {
+        let backend = DNNLBackend()
+        XCTAssertTrue(backend.prefersChannelsLast)
+        let saved = Compute.backend
+        Compute.backend = backend
+        defer { Compute.backend = saved }
+        try check("sd1_tiny")
+        try check("sd2_tiny")
+    }
+
     /// With xy tiling the UNet is equivariant to rolls by multiples of its downsampling factor.
     func testTiledUNetCommutesWithRoll() throws {
         let folder = Fixtures.url("pipelines/sd1_tiny")

@@ -126,6 +126,29 @@ final class DNNLBackendTests: XCTestCase {
                        Ops.toChannelsLast(Ops.upsampleNearest2x(x)).scalars)
     }
 
+    /// The channels-last kernels the UNet uses agree with their channels-first originals:
+    /// group norm (with SiLU, a large mean, and pixel bands split over three workers),
+    /// per-sample broadcasts, concatenation and resizing to an odd size.
+    func testChannelsLastNormsConcatAndBroadcasts() {
+        let saved = Parallel.workerOverride
+        Parallel.workerOverride = 3
+        defer { Parallel.workerOverride = saved }
+        let x = Ops.affine(random([2, 64, 72, 60]), scale: 3, shift: 100)
+        let (w, b) = (random([64]), random([64]))
+        let first = Ops.groupNorm(x, groups: 16, weight: w, bias: b, eps: 1e-5, activation: .silu)
+        let last = Ops.groupNormChannelsLast(Ops.toChannelsLast(x), groups: 16, weight: w, bias: b, eps: 1e-5, activation: .silu)
+        XCTAssertLessThanOrEqual(worst(Ops.toChannelsFirst(last), first), 2e-5)
+        XCTAssertGreaterThan(first.scalars.map(abs).max()!, 1, "normalised values are of order 1")
+
+        let small = random([2, 6, 5, 7]), other = random([2, 3, 5, 7]), perSample = random([2, 6])
+        XCTAssertEqual(Ops.addPerSampleChannelsLast(Ops.toChannelsLast(small), perSample).scalars,
+                       Ops.toChannelsLast(Ops.addPerSample(small, perSample)).scalars)
+        XCTAssertEqual(Ops.concatLast([Ops.toChannelsLast(small), Ops.toChannelsLast(other)]).scalars,
+                       Ops.toChannelsLast(Ops.concatChannels([small, other])).scalars)
+        XCTAssertEqual(Ops.upsampleNearestChannelsLast(Ops.toChannelsLast(small), height: 11, width: 13).scalars,
+                       Ops.toChannelsLast(Ops.upsampleNearest(small, height: 11, width: 13)).scalars)
+    }
+
     /// bf16 attention: causal and not, cross-attention, ragged query blocks on three workers;
     /// outputs (weighted means of V, of order 1) within a few hundredths of the reference.
     func testBF16AttentionStaysWithinItsBound() throws {
@@ -261,6 +284,30 @@ final class DNNLBackendTests: XCTestCase {
             XCTAssertLessThan(err, 2e-2, "\(shape) x \(n)")
         }
         XCTAssertTrue(DNNLBackend.kernelSummary.contains("matmuls: "), DNNLBackend.kernelSummary)
+    }
+
+    /// fp32 linear layers run as oneDNN matmuls on packed weights: bands of rows (ragged,
+    /// rank 3 input, a single row), with and without bias, within fp32 rounding of the
+    /// reference; a released weight comes back exactly.
+    func testFP32LinearLayersMatchTheReference() {
+        let dnnl = DNNLBackend(releasingPlainWeights: true), blas = OpenBLASBackend()
+        for (shape, n, hasBias) in [([2, 77, 96], 320, true), ([1, 3, 40], 24, false), ([257, 64], 64, true), ([1, 128], 512, true)] {
+            let k = shape.last!
+            let x = random(shape), w = random([n, k], scale: 1 / Float(k).squareRoot()), b = hasBias ? random([n]) : nil
+            let got = dnnl.linear(x, weight: w, bias: b), ref = blas.linear(x, weight: w, bias: b)
+            XCTAssertEqual(got.shape, ref.shape)
+            XCTAssertLessThan(worst(got, ref), 1e-5, "\(shape) x \(n)")
+        }
+        XCTAssertTrue(DNNLBackend.kernelSummary.contains("matmuls: "), DNNLBackend.kernelSummary)
+        let w = Tensor(shape: [320, 256], storage: TensorStorage(count: 320 * 256, pool: nil))
+        let original = random(w.shape, scale: 0.05).scalars
+        w.data.update(from: original, count: original.count)
+        let x = random([2, 9, 256])
+        let reference = blas.linear(x, weight: w, bias: nil)
+        XCTAssertLessThan(worst(dnnl.linear(x, weight: w, bias: nil), reference), 1e-5)
+        XCTAssertTrue(w.storage.pagesReleased)
+        XCTAssertEqual(blas.linear(x, weight: w, bias: nil).scalars, reference.scalars)
+        XCTAssertEqual(w.scalars, original)
     }
 
     /// A released weight reads as zeros until the reference backend restores it from the

@@ -11,11 +11,14 @@ public struct Downsample2D: Sendable {
                           kernel: 3, stride: 2, padding: padding)
     }
 
-    public func callAsFunction(_ x: Tensor, tiling: Tiling = .none) -> Tensor {
+    /// Downsamples `x` [N, C, H, W] (with `channelsLast`, [N, H, W, C], and so is the result).
+    public func callAsFunction(_ x: Tensor, tiling: Tiling = .none, channelsLast: Bool = false) -> Tensor {
         if conv.padding == 0 {
             // The asymmetric pad is explicit in diffusers (F.pad), so it is never circular.
+            // Only the KL encoder pads this way, so channels-last input takes the long way round.
+            if channelsLast { return Ops.toChannelsLast(conv(Ops.padRightBottom(Ops.toChannelsFirst(x)))) }
             return conv(Ops.padRightBottom(x))
         }
-        return conv(x, tiling: tiling)
+        return conv(x, tiling: tiling, channelsLast: channelsLast)
     }
 }

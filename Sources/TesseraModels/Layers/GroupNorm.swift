@@ -19,8 +19,11 @@ public struct GroupNorm: Sendable {
         self.eps = eps
     }
 
-    /// Normalises `x` [N, C, ...], then applies `activation` in the same pass.
-    public func callAsFunction(_ x: Tensor, activation: Activation = .identity) -> Tensor {
-        Ops.groupNorm(x, groups: groups, weight: weight, bias: bias, eps: eps, activation: activation)
+    /// Normalises `x` [N, C, ...] (with `channelsLast`, [N, ..., C]), then applies
+    /// `activation` in the same pass.
+    public func callAsFunction(_ x: Tensor, activation: Activation = .identity, channelsLast: Bool = false) -> Tensor {
+        channelsLast
+            ? Ops.groupNormChannelsLast(x, groups: groups, weight: weight, bias: bias, eps: eps, activation: activation)
+            : Ops.groupNorm(x, groups: groups, weight: weight, bias: bias, eps: eps, activation: activation)
     }
 }

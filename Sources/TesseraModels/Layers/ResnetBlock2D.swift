@@ -25,16 +25,18 @@ public struct ResnetBlock2D: Sendable {
         self.outputScale = outputScale
     }
 
-    /// `x` [N, C, H, W]; `timeEmbedding` [N, T] already passed through nothing (SiLU is applied here).
-    public func callAsFunction(_ x: Tensor, timeEmbedding: Tensor? = nil, tiling: Tiling = .none) -> Tensor {
-        var h = conv1(norm1(x, activation: .silu), tiling: tiling)
+    /// `x` [N, C, H, W] (with `channelsLast`, [N, H, W, C], and so is the result);
+    /// `timeEmbedding` [N, T] already passed through nothing (SiLU is applied here).
+    public func callAsFunction(_ x: Tensor, timeEmbedding: Tensor? = nil, tiling: Tiling = .none,
+                               channelsLast last: Bool = false) -> Tensor {
+        var h = conv1(norm1(x, activation: .silu, channelsLast: last), tiling: tiling, channelsLast: last)
         if let timeProjection, let timeEmbedding {
-            let t = Ops.activate(timeEmbedding, .silu)
-            h = Ops.addPerSample(h, timeProjection(t))
+            let t = timeProjection(Ops.activate(timeEmbedding, .silu))
+            h = last ? Ops.addPerSampleChannelsLast(h, t) : Ops.addPerSample(h, t)
         }
         // The shortcut sum is conv2's epilogue (fused where the backend can).
-        h = conv2(norm2(h, activation: .silu), tiling: tiling,
-                  epilogue: ConvEpilogue(residual: shortcut.map { $0(x) } ?? x))
+        h = conv2(norm2(h, activation: .silu, channelsLast: last), tiling: tiling,
+                  epilogue: ConvEpilogue(residual: shortcut.map { $0(x, channelsLast: last) } ?? x), channelsLast: last)
         if outputScale != 1 { return Ops.affine(h, scale: 1 / outputScale) }
         return h
     }

@@ -10,14 +10,18 @@ public struct Upsample2D: Sendable {
         conv = try Conv2d(w.scoped("conv"), inChannels: channels, outChannels: outChannels ?? channels, kernel: 3, padding: 1)
     }
 
-    /// Upsamples `x` to `size` (default twice its size) and convolves.
-    public func callAsFunction(_ x: Tensor, size: (Int, Int)? = nil, tiling: Tiling = .none) -> Tensor {
+    /// Upsamples `x` to `size` (default twice its size) and convolves. With `channelsLast`,
+    /// `x` and the result are [N, H, W, C].
+    public func callAsFunction(_ x: Tensor, size: (Int, Int)? = nil, tiling: Tiling = .none,
+                               channelsLast last: Bool = false) -> Tensor {
+        let (h, w) = last ? (x.shape[1], x.shape[2]) : (x.shape[2], x.shape[3])
         let up: Tensor
-        if let size, size != (2 * x.shape[2], 2 * x.shape[3]) {
-            up = Ops.upsampleNearest(x, height: size.0, width: size.1)
+        if let size, size != (2 * h, 2 * w) {
+            up = last ? Ops.upsampleNearestChannelsLast(x, height: size.0, width: size.1)
+                : Ops.upsampleNearest(x, height: size.0, width: size.1)
         } else {
-            up = Ops.upsampleNearest2x(x)
+            up = last ? Ops.upsampleNearest2xChannelsLast(x) : Ops.upsampleNearest2x(x)
         }
-        return conv(up, tiling: tiling)
+        return conv(up, tiling: tiling, channelsLast: last)
     }
 }

@@ -30,18 +30,22 @@ struct Transformer2DModel: Sendable {
         }
     }
 
-    /// `x` [B, C, H, W] attends within itself and to `context`.
-    func callAsFunction(_ x: Tensor, context: Tensor) -> Tensor {
-        let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        var t = norm(x)
-        if let projInConv { t = projInConv(t) }
-        var tokens = Ops.channelsLast(t)  // [B, H*W, C']
+    /// `x` [B, C, H, W] attends within itself and to `context`. With `channelsLast`, `x`
+    /// and the result are [B, H, W, C]: already the token layout, so nothing is transposed.
+    func callAsFunction(_ x: Tensor, context: Tensor, channelsLast last: Bool = false) -> Tensor {
+        let shape = x.shape
+        let (b, h, w) = last ? (shape[0], shape[1], shape[2]) : (shape[0], shape[2], shape[3])
+        var t = norm(x, channelsLast: last)
+        if let projInConv { t = projInConv(t, channelsLast: last) }
+        // [B, H*W, C']
+        var tokens = last ? t.reshaped([b, h * w, t.shape[3]]) : Ops.channelsLast(t)
         if let projInLinear { tokens = projInLinear(tokens) }
         for block in blocks { tokens = block(tokens, context: context) }
         if let projOutLinear { tokens = projOutLinear(tokens) }
-        var y = Ops.channelsFirst(tokens, height: h, width: w)
-        if let projOutConv { y = projOutConv(y) }
-        precondition(y.shape == [b, c, h, w])
+        let c = tokens.shape[2]
+        var y = last ? tokens.reshaped([b, h, w, c]) : Ops.channelsFirst(tokens, height: h, width: w)
+        if let projOutConv { y = projOutConv(y, channelsLast: last) }
+        precondition(y.shape == shape)
         Ops.addInPlace(y, x)
         return y
     }

@@ -75,23 +75,28 @@ public final class UNet2DConditionModel: @unchecked Sendable {
         let ts = timesteps.count == 1 ? Array(repeating: timesteps[0], count: batch) : timesteps
         precondition(ts.count == batch, "UNet: \(timesteps.count) timesteps for a batch of \(batch)")
         let temb = timeEmbedding(ts, condition: timestepCondition)
+        // Channels-last between conv_in and conv_out where the backend's convolutions read and
+        // write that layout: the transformers' tokens are then the activations themselves.
+        let last = Compute.backend.prefersChannelsLast
+        let (hAxis, wAxis) = last ? (1, 2) : (2, 3)
 
-        var h = convIn(sample, tiling: tiling)
+        var h = convIn(last ? Ops.toChannelsLast(sample) : sample, tiling: tiling, channelsLast: last)
         var skips: [Tensor] = [h]
         for block in downBlocks {
-            let (out, states) = block(h, temb: temb, context: context, tiling: tiling)
+            let (out, states) = block(h, temb: temb, context: context, tiling: tiling, channelsLast: last)
             h = out
             skips += states
         }
-        if let midBlock { h = midBlock(h, temb: temb, context: context, tiling: tiling) }
+        if let midBlock { h = midBlock(h, temb: temb, context: context, tiling: tiling, channelsLast: last) }
         for (i, block) in upBlocks.enumerated() {
             let n = block.skipCount
             let mine = Array(skips.suffix(n))
             skips.removeLast(n)
             // Upsample to the next skip's size so odd latent sizes round-trip as in diffusers.
-            let size = (i < upBlocks.count - 1 && !skips.isEmpty) ? (skips.last!.shape[2], skips.last!.shape[3]) : nil
-            h = block(h, skips: mine, temb: temb, context: context, upsampleSize: size, tiling: tiling)
+            let size = (i < upBlocks.count - 1 && !skips.isEmpty) ? (skips.last!.shape[hAxis], skips.last!.shape[wAxis]) : nil
+            h = block(h, skips: mine, temb: temb, context: context, upsampleSize: size, tiling: tiling, channelsLast: last)
         }
-        return convOut(normOut(h, activation: .silu), tiling: tiling)
+        let out = convOut(normOut(h, activation: .silu, channelsLast: last), tiling: tiling, channelsLast: last)
+        return last ? Ops.toChannelsFirst(out) : out
     }
 }

@@ -24,16 +24,17 @@ struct UNetDownBlock: Sendable {
         downsampler = addDownsample ? try Downsample2D(w.scoped("downsamplers.0"), channels: outChannels, padding: c.downsamplePadding) : nil
     }
 
-    func callAsFunction(_ x: Tensor, temb: Tensor, context: Tensor, tiling: Tiling) -> (Tensor, [Tensor]) {
+    /// With `channelsLast`, `x`, the result and the states are [N, H, W, C].
+    func callAsFunction(_ x: Tensor, temb: Tensor, context: Tensor, tiling: Tiling, channelsLast last: Bool) -> (Tensor, [Tensor]) {
         var h = x
         var states: [Tensor] = []
         for (i, resnet) in resnets.enumerated() {
-            h = resnet(h, timeEmbedding: temb, tiling: tiling)
-            if !attentions.isEmpty { h = attentions[i](h, context: context) }
+            h = resnet(h, timeEmbedding: temb, tiling: tiling, channelsLast: last)
+            if !attentions.isEmpty { h = attentions[i](h, context: context, channelsLast: last) }
             states.append(h)
         }
         if let downsampler {
-            h = downsampler(h, tiling: tiling)
+            h = downsampler(h, tiling: tiling, channelsLast: last)
             states.append(h)
         }
         return (h, states)

@@ -18,9 +18,10 @@ struct UNetMidBlock: Sendable {
                                              linearProjection: c.useLinearProjection)]
     }
 
-    func callAsFunction(_ x: Tensor, temb: Tensor, context: Tensor, tiling: Tiling) -> Tensor {
-        var h = first(x, timeEmbedding: temb, tiling: tiling)
-        h = attentions[0](h, context: context)
-        return second(h, timeEmbedding: temb, tiling: tiling)
+    /// With `channelsLast`, `x` and the result are [N, H, W, C].
+    func callAsFunction(_ x: Tensor, temb: Tensor, context: Tensor, tiling: Tiling, channelsLast last: Bool) -> Tensor {
+        var h = first(x, timeEmbedding: temb, tiling: tiling, channelsLast: last)
+        h = attentions[0](h, context: context, channelsLast: last)
+        return second(h, timeEmbedding: temb, tiling: tiling, channelsLast: last)
     }
 }

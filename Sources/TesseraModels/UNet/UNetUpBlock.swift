@@ -32,15 +32,17 @@ struct UNetUpBlock: Sendable {
     var skipCount: Int { resnets.count }
 
     /// `skips` are consumed last-first. `upsampleSize` is the next skip's spatial size.
+    /// With `channelsLast`, `x`, the skips and the result are [N, H, W, C].
     func callAsFunction(_ x: Tensor, skips: [Tensor], temb: Tensor, context: Tensor,
-                        upsampleSize: (Int, Int)?, tiling: Tiling) -> Tensor {
+                        upsampleSize: (Int, Int)?, tiling: Tiling, channelsLast last: Bool) -> Tensor {
         var h = x
         for (i, resnet) in resnets.enumerated() {
             let skip = skips[skips.count - 1 - i]
-            h = resnet(Ops.concatChannels([h, skip]), timeEmbedding: temb, tiling: tiling)
-            if !attentions.isEmpty { h = attentions[i](h, context: context) }
+            let joined = last ? Ops.concatLast([h, skip]) : Ops.concatChannels([h, skip])
+            h = resnet(joined, timeEmbedding: temb, tiling: tiling, channelsLast: last)
+            if !attentions.isEmpty { h = attentions[i](h, context: context, channelsLast: last) }
         }
-        if let upsampler { h = upsampler(h, size: upsampleSize, tiling: tiling) }
+        if let upsampler { h = upsampler(h, size: upsampleSize, tiling: tiling, channelsLast: last) }
         return h
     }
 }
