@@ -2,8 +2,8 @@ import Foundation
 
 /// Convolutions and linear layers on oneDNN's JIT kernels (blocked or channels-last layouts,
 /// weights reordered once per weight tensor, primitives cached per geometry, bands of output
-/// rows on Tessera's workers, residual sums and ReLU fused as post-ops); in bf16 mode
-/// attention too. Everything else stays on the OpenBLAS reference path.
+/// rows on Tessera's workers, residual sums and ReLU fused as post-ops) and attention's
+/// matmuls. Everything else stays on the OpenBLAS reference path.
 ///
 /// oneDNN picks its kernels for the CPU it finds (`isa`): on AVX2 machines that is its
 /// direct `jit:avx2` convolution, about 2 to 3.5 times the single-core throughput of
@@ -181,26 +181,34 @@ public struct DNNLBackend: ComputeBackend {
         reference.matmul(a, b, transposeB: transposeB)
     }
 
-    /// In bf16 mode QKᵀ and PV run as bf16 matmuls (`DNNLStridedMatmul`) on blocks of query
-    /// rows, as the reference blocks them (`OpenBLASBackend.queryBlocks`); scores and the
-    /// softmax stay fp32. Q (scaled by 1/sqrt(dh) first), K and V are converted once per call.
+    /// QKᵀ and PV run as oneDNN matmuls (`DNNLStridedMatmul`; bf16 operands in bf16 mode,
+    /// fp32 otherwise) on blocks of query rows, as the reference blocks them
+    /// (`OpenBLASBackend.queryBlocks`); scores and the softmax stay fp32. Q is scaled by
+    /// 1/sqrt(dh) into a copy first (in bf16 K and V are converted once per call too).
     public func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool) -> Tensor {
-        guard precision == .bf16 else { return reference.attention(q: q, k: k, v: v, heads: heads, causal: causal) }
         let (bsz, lq, lk, dim, dh) = OpenBLASBackend.attentionShape(q: q, k: k, v: v, heads: heads)
         let out = Tensor(uninitialized: [bsz, lq, dim])
         guard lq > 0 && lk > 0 else { return out }
-        // bf16 copies of the operands, in pooled float storage (two values per float).
-        func half(_ t: Tensor, scale: Float = 1) -> UnsafeMutablePointer<UInt16> {
-            let p = BufferPool.shared.acquire(BFloat16.floats(for: t.count))
-            let h = UnsafeMutableRawPointer(p).bindMemory(to: UInt16.self, capacity: t.count)
-            BFloat16.convert(t.data, count: t.count, scale: scale, into: h)
-            return h
+        let bf16 = precision == .bf16
+        // Operands in pooled float storage (bf16: two values per float).
+        var pooled: [(UnsafeMutablePointer<Float>, Int)] = []
+        defer { for (p, n) in pooled { BufferPool.shared.release(p, count: n) } }
+        func operand(_ t: Tensor, scale: Float = 1) -> UnsafeRawPointer {
+            if !bf16 && scale == 1 { return UnsafeRawPointer(t.data) }
+            let floats = bf16 ? BFloat16.floats(for: t.count) : t.count
+            let p = BufferPool.shared.acquire(floats)
+            pooled.append((p, floats))
+            if bf16 {
+                BFloat16.convert(t.data, count: t.count, scale: scale,
+                                 into: UnsafeMutableRawPointer(p).bindMemory(to: UInt16.self, capacity: t.count))
+            } else {
+                let src = t.data
+                Parallel.forEach(t.count) { r in for i in r { p[i] = src[i] * scale } }
+            }
+            return UnsafeRawPointer(p)
         }
-        func release(_ h: UnsafeMutablePointer<UInt16>, _ t: Tensor) {
-            BufferPool.shared.release(UnsafeMutableRawPointer(h).assumingMemoryBound(to: Float.self), count: BFloat16.floats(for: t.count))
-        }
-        let (qh, kh, vh) = (half(q, scale: 1 / Float(dh).squareRoot()), half(k), half(v))
-        defer { release(qh, q); release(kh, k); release(vh, v) }
+        let size = bf16 ? 2 : 4
+        let (qh, kh, vh) = (operand(q, scale: 1 / Float(dh).squareRoot()), operand(k), operand(v))
         let units = bsz * heads
         let workers = 2 * lq * lk * dh * units >= OpenBLASBackend.parallelFlops ? Parallel.workers : 1
         let blocks = OpenBLASBackend.queryBlocks(lq: lq, lk: lk, units: units, workers: workers)
@@ -209,10 +217,11 @@ public struct DNNLBackend: ComputeBackend {
         // Tasks are dealt round-robin so that each worker has its own primitives.
         Parallel.tasks(min(workers, total), workers: workers) { worker in
             let count = rowsPerBlock * lk
-            let scores = BufferPool.shared.acquire(count), probsStorage = BufferPool.shared.acquire(BFloat16.floats(for: count))
+            let probsFloats = bf16 ? BFloat16.floats(for: count) : 0
+            let scores = BufferPool.shared.acquire(count), probsStorage = BufferPool.shared.acquire(max(probsFloats, 1))
             defer {
                 BufferPool.shared.release(scores, count: count)
-                BufferPool.shared.release(probsStorage, count: BFloat16.floats(for: count))
+                BufferPool.shared.release(probsStorage, count: max(probsFloats, 1))
             }
             let probs = UnsafeMutableRawPointer(probsStorage).bindMemory(to: UInt16.self, capacity: count)
             for task in stride(from: worker, to: total, by: workers) {
@@ -223,18 +232,18 @@ public struct DNNLBackend: ComputeBackend {
                 guard rows > 0 else { continue }
                 let off = b * lq * dim + r0 * dim + hd * dh, koff = b * lk * dim + hd * dh
                 let qk = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
-                    m: rows, k: dh, n: lk, lda: dim, bStrideK: 1, bStrideN: dim, ldc: lk, band: worker))
-                qk.run(a: qh + off, b: kh + koff, c: scores)
+                    m: rows, k: dh, n: lk, lda: dim, bStrideK: 1, bStrideN: dim, ldc: lk, band: worker, bf16: bf16))
+                qk.run(a: qh + off * size, b: kh + koff * size, c: scores)
                 if causal {
                     for i in 0..<rows where r0 + i + 1 < lk {
                         (scores + i * lk + r0 + i + 1).update(repeating: -.infinity, count: lk - r0 - i - 1)
                     }
                 }
                 Softmax.rowsSerial(scores, rows: 0..<rows, cols: lk)
-                for i in 0..<(rows * lk) { probs[i] = BFloat16.bits(scores[i]) }
+                if bf16 { for i in 0..<(rows * lk) { probs[i] = BFloat16.bits(scores[i]) } }
                 let pv = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
-                    m: rows, k: lk, n: dh, lda: lk, bStrideK: dim, bStrideN: 1, ldc: dim, band: worker))
-                pv.run(a: probs, b: vh + koff, c: out.data + off)
+                    m: rows, k: lk, n: dh, lda: lk, bStrideK: dim, bStrideN: 1, ldc: dim, band: worker, bf16: bf16))
+                pv.run(a: bf16 ? UnsafeRawPointer(probs) : UnsafeRawPointer(scores), b: vh + koff * size, c: out.data + off)
             }
         }
         return out

@@ -1,9 +1,9 @@
 import CDNNL
 import Foundation
 
-/// One oneDNN bf16 matmul over operands the caller owns and lays out:
-/// c[m, n] = a[m, k] · b[k, n], a and b bf16 given by their strides (so Kᵀ is K read
-/// column-wise, with no copy), c fp32. bf16 attention runs QKᵀ and PV through it, block
+/// One oneDNN matmul over operands the caller owns and lays out:
+/// c[m, n] = a[m, k] · b[k, n], a and b (bf16 or fp32) given by their strides (so Kᵀ is
+/// K read column-wise, with no copy), c fp32. Attention runs QKᵀ and PV through it, block
 /// by block of query rows. Like `DNNLConvolution`, every call runs on the calling thread.
 final class DNNLStridedMatmul: @unchecked Sendable {
     /// One problem. Strides are in elements: a's rows, b's along k and along n, c's rows.
@@ -12,6 +12,8 @@ final class DNNLStridedMatmul: @unchecked Sendable {
         var lda, bStrideK, bStrideN, ldc: Int
         /// Workers running equal shapes at once get their own primitive (and scratchpad).
         var band: Int
+        /// bf16 operands (true) or fp32.
+        var bf16 = true
     }
 
     let geometry: Geometry
@@ -28,8 +30,9 @@ final class DNNLStridedMatmul: @unchecked Sendable {
         DNNLEngine.singleThreaded()
         geometry = g
         stream = DNNLEngine.shared.makeStream()
-        var aDesc = DNNLMemory.descriptor([g.m, g.k], strides: [g.lda, 1], dnnl_bf16)
-        var bDesc = DNNLMemory.descriptor([g.k, g.n], strides: [g.bStrideK, g.bStrideN], dnnl_bf16)
+        let operands = g.bf16 ? dnnl_bf16 : dnnl_f32
+        var aDesc = DNNLMemory.descriptor([g.m, g.k], strides: [g.lda, 1], operands)
+        var bDesc = DNNLMemory.descriptor([g.k, g.n], strides: [g.bStrideK, g.bStrideN], operands)
         var cDesc = DNNLMemory.descriptor([g.m, g.n], strides: [g.ldc, 1])
         var desc = dnnl_matmul_desc_t()
         DNNLEngine.check(dnnl_matmul_desc_init(&desc, &aDesc, &bDesc, nil, &cDesc), "matmul descriptor \(g)")
@@ -54,8 +57,9 @@ final class DNNLStridedMatmul: @unchecked Sendable {
         dnnl_stream_destroy(stream)
     }
 
-    /// Computes c = a · b on the operands at these addresses (bf16 `a` and `b`, fp32 `c`).
-    func run(a aData: UnsafePointer<UInt16>, b bData: UnsafePointer<UInt16>, c cData: UnsafeMutablePointer<Float>) {
+    /// Computes c = a · b on the operands at these addresses (`a` and `b` of the geometry's
+    /// type, fp32 `c`).
+    func run(a aData: UnsafeRawPointer, b bData: UnsafeRawPointer, c cData: UnsafeMutablePointer<Float>) {
         DNNLEngine.singleThreaded()
         lock.lock()
         defer { lock.unlock() }

@@ -171,6 +171,27 @@ final class DNNLBackendTests: XCTestCase {
                       "\(DNNLPrimitives.stridedMatmuls.implementations)")
     }
 
+    /// fp32 attention on oneDNN's matmuls: the same cases as bf16, within fp32 rounding.
+    func testFP32AttentionMatchesTheReference() {
+        let (savedWorkers, savedBlock) = (Parallel.workerOverride, OpenBLASBackend.attentionBlockFloats)
+        Parallel.workerOverride = 3
+        OpenBLASBackend.attentionBlockFloats = 1 << 12
+        defer { Parallel.workerOverride = savedWorkers; OpenBLASBackend.attentionBlockFloats = savedBlock }
+        let dnnl = DNNLBackend(), blas = OpenBLASBackend()
+        for (b, lq, lk, dim, heads, causal) in [(2, 77, 77, 64, 2, true), (1, 301, 301, 80, 2, false), (2, 64, 77, 128, 4, false)] {
+            let q = random([b, lq, dim]), k = random([b, lk, dim]), v = random([b, lk, dim])
+            let got = dnnl.attention(q: q, k: k, v: v, heads: heads, causal: causal)
+            let ref = blas.attention(q: q, k: k, v: v, heads: heads, causal: causal)
+            XCTAssertLessThan(worst(got, ref), 1e-5, "b \(b) lq \(lq) lk \(lk) dim \(dim) heads \(heads) causal \(causal)")
+        }
+        // Both strided fp32 shapes (Kᵀ read column-wise, V row-wise) get a JIT kernel.
+        for g in [DNNLStridedMatmul.Geometry(m: 40, k: 64, n: 77, lda: 320, bStrideK: 1, bStrideN: 320, ldc: 77, band: 0, bf16: false),
+                  DNNLStridedMatmul.Geometry(m: 40, k: 77, n: 64, lda: 77, bStrideK: 320, bStrideN: 1, ldc: 320, band: 0, bf16: false)] {
+            let name = DNNLStridedMatmul(g).implementation
+            XCTAssertFalse(name.contains("ref"), name)
+        }
+    }
+
     /// The reference epilogue: the residual is added after the bias, ReLU comes last.
     func testReferenceEpilogueOrder() {
         let x = Tensor(shape: [1, 1, 1, 2], values: [1, -2]), w = Tensor(shape: [1, 1, 1, 1], values: [1])
