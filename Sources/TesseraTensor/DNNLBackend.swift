@@ -149,8 +149,10 @@ public struct DNNLBackend: ComputeBackend {
     public static var kernelSummary: String {
         func list(_ d: [String: Int]) -> String { d.sorted { $0.key < $1.key }.map { "\($0.key) x \($0.value)" }.joined(separator: ", ") }
         let matmuls = DNNLPrimitives.matmuls.implementations, attention = DNNLPrimitives.stridedMatmuls.implementations
+        let softmaxes = DNNLPrimitives.softmaxes.implementations
         return "convolutions: " + list(DNNLPrimitives.convolutions.implementations)
             + (matmuls.isEmpty ? "" : "; matmuls: " + list(matmuls)) + (attention.isEmpty ? "" : "; attention matmuls: " + list(attention))
+            + (softmaxes.isEmpty ? "" : "; softmax: " + list(softmaxes))
     }
 
     /// Convolution primitives built with the Winograd algorithm so far (kept in the cache).
@@ -183,7 +185,8 @@ public struct DNNLBackend: ComputeBackend {
 
     /// QKᵀ and PV run as oneDNN matmuls (`DNNLStridedMatmul`; bf16 operands in bf16 mode,
     /// fp32 otherwise) on blocks of query rows, as the reference blocks them
-    /// (`OpenBLASBackend.queryBlocks`); scores and the softmax stay fp32. Q is scaled by
+    /// (`OpenBLASBackend.queryBlocks`); scores and the softmax stay fp32, the softmax on
+    /// oneDNN's kernel (`DNNLSoftmax`) unless a causal mask applies. Q is scaled by
     /// 1/sqrt(dh) into a copy first (in bf16 K and V are converted once per call too).
     public func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool) -> Tensor {
         let (bsz, lq, lk, dim, dh) = OpenBLASBackend.attentionShape(q: q, k: k, v: v, heads: heads)
@@ -235,12 +238,16 @@ public struct DNNLBackend: ComputeBackend {
                     m: rows, k: dh, n: lk, lda: dim, bStrideK: 1, bStrideN: dim, ldc: lk, band: worker, bf16: bf16))
                 qk.run(a: qh + off * size, b: kh + koff * size, c: scores)
                 if causal {
+                    // Tessera's softmax: oneDNN's would turn a fully masked row into NaNs.
                     for i in 0..<rows where r0 + i + 1 < lk {
                         (scores + i * lk + r0 + i + 1).update(repeating: -.infinity, count: lk - r0 - i - 1)
                     }
+                    Softmax.rowsSerial(scores, rows: 0..<rows, cols: lk)
+                    if bf16 { for i in 0..<(rows * lk) { probs[i] = BFloat16.bits(scores[i]) } }
+                } else {
+                    let softmax = DNNLPrimitives.softmaxes.primitive(for: DNNLSoftmax.Geometry(rows: rows, cols: lk, bf16: bf16, band: worker))
+                    softmax.run(scores: scores, probabilities: bf16 ? UnsafeMutableRawPointer(probs) : UnsafeMutableRawPointer(scores))
                 }
-                Softmax.rowsSerial(scores, rows: 0..<rows, cols: lk)
-                if bf16 { for i in 0..<(rows * lk) { probs[i] = BFloat16.bits(scores[i]) } }
                 let pv = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
                     m: rows, k: lk, n: dh, lda: lk, bStrideK: dim, bStrideN: 1, ldc: dim, band: worker, bf16: bf16))
                 pv.run(a: bf16 ? UnsafeRawPointer(probs) : UnsafeRawPointer(scores), b: vh + koff * size, c: out.data + off)

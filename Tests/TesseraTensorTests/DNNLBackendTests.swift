@@ -171,7 +171,8 @@ final class DNNLBackendTests: XCTestCase {
                       "\(DNNLPrimitives.stridedMatmuls.implementations)")
     }
 
-    /// fp32 attention on oneDNN's matmuls: the same cases as bf16, within fp32 rounding.
+    /// fp32 attention on oneDNN's matmuls and softmax (Tessera's under a causal mask): the
+    /// same cases as bf16, within fp32 rounding.
     func testFP32AttentionMatchesTheReference() {
         let (savedWorkers, savedBlock) = (Parallel.workerOverride, OpenBLASBackend.attentionBlockFloats)
         Parallel.workerOverride = 3
@@ -188,6 +189,11 @@ final class DNNLBackendTests: XCTestCase {
         for g in [DNNLStridedMatmul.Geometry(m: 40, k: 64, n: 77, lda: 320, bStrideK: 1, bStrideN: 320, ldc: 77, band: 0, bf16: false),
                   DNNLStridedMatmul.Geometry(m: 40, k: 77, n: 64, lda: 77, bStrideK: 320, bStrideN: 1, ldc: 320, band: 0, bf16: false)] {
             let name = DNNLStridedMatmul(g).implementation
+            XCTAssertFalse(name.contains("ref"), name)
+        }
+        // So does the softmax between them, into fp32 and (where the CPU has it) into bf16.
+        for bf16 in ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa) ? [false, true] : [false] {
+            let name = DNNLSoftmax(DNNLSoftmax.Geometry(rows: 40, cols: 77, bf16: bf16, band: 0)).implementation
             XCTAssertFalse(name.contains("ref"), name)
         }
     }
