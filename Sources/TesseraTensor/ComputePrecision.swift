@@ -5,12 +5,14 @@ public enum ComputePrecision: String, CaseIterable, Sendable {
     /// rounding of the reference.
     case fp32
     /// fp32 data throughout, with Winograd F(4x4, 3x3) for the 3x3 stride-1 convolutions
-    /// where it was measured faster: 16 to 128 channels (multiples of 16) on planes at least
-    /// 32 wide, as in TAESD. The transforms add rounding error, measured in
-    /// docs/BENCHMARKS.md. Needs AVX-512.
+    /// with channel counts that are multiples of 16 on planes at least 8 wide
+    /// (`DNNLConvolution.winogradMinWidth`): faster on SD-size models, at the cost of
+    /// transformed weights four times the size. The transforms add rounding error,
+    /// measured in docs/BENCHMARKS.md. Needs AVX-512.
     case mixed
-    /// Convolutions read bf16 activations and weights and accumulate in fp32 (8 mantissa
-    /// bits in, fp32 out); other layers stay fp32. Needs AVX512_BF16 or AMX.
+    /// Convolutions, linear layers and attention's matmuls read bf16 operands and
+    /// accumulate in fp32 (8 mantissa bits in, fp32 out); norms and softmax stay fp32.
+    /// Needs AVX512_BF16 or AMX.
     case bf16
 
     /// Whether oneDNN has kernels for this mode on a CPU whose best instruction set is `isa`

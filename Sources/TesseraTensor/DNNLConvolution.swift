@@ -36,15 +36,17 @@ final class DNNLConvolution: @unchecked Sendable {
         var outputWidth: Int { (w + padLeft + padRight - kw) / strideX + 1 }
     }
 
-    /// Widest convolution (input or output channels) `mixed` runs as Winograd. Measured on
-    /// the AVX-512 machine at 256x256 (docs/BENCHMARKS.md): Winograd made TAESD's 64-channel
-    /// decoder 30% faster but the SD-size UNet's 320 to 1280-channel convolutions 22% slower,
-    /// with transformed weights four times the size of the 3x3 ones.
-    static let winogradMaxChannels = 128
-    /// Narrowest plane and channel multiple it is used on: on the embedded model (16x16
-    /// latents; 24-channel decoder, where oneDNN falls back to F(2x2, 3x3)) Winograd was
-    /// 5 to 35% slower than direct convolution.
-    static let winogradMinWidth = 32
+    /// Narrowest plane (band input width) `mixed` runs as Winograd. Re-measured on the
+    /// AVX-512 machine on 2026-12-05 (docs/BENCHMARKS.md), one thread: Winograd on every
+    /// 3x3 stride-1 convolution with channel counts that are multiples of 16 made the
+    /// SD-size UNet 18 to 21% faster than direct fp32 at 256x256 and 512x512 (planes down to
+    /// 8 wide; down to 4 wide it was no faster: 6.44 s against 6.24 s at 512x512, one run
+    /// each), and was neutral on the embedded model. Its transformed weights are four times the size of 3x3 ones
+    /// and cannot be turned back into plain values, so the plain copies stay too: the
+    /// SD-size UNet's process peaks near 9.8 GB instead of 5.2 GB. (Until then `mixed` was
+    /// limited to 16 to 128 channels on planes at least 32 wide, from a 2026-11-28
+    /// measurement that found the UNet 22% slower with Winograd everywhere.)
+    static let winogradMinWidth = 8
 
     let geometry: Geometry
     /// oneDNN's name for the chosen implementation, e.g. "jit:avx2".
@@ -105,8 +107,7 @@ final class DNNLConvolution: @unchecked Sendable {
             return dnnl_primitive_desc_create(&pd, &conv, attr, e, nil) == dnnl_success ? pd : nil
         }
         let tryWinograd = g.precision == .mixed && g.kh == 3 && g.kw == 3 && g.strideY == 1 && g.strideX == 1
-            && max(g.c, g.oc) <= Self.winogradMaxChannels && g.c % 16 == 0 && g.oc % 16 == 0
-            && g.w >= Self.winogradMinWidth
+            && g.c % 16 == 0 && g.oc % 16 == 0 && g.w >= Self.winogradMinWidth
         let wino = tryWinograd ? descriptor(dnnl_convolution_winograd) : nil
         winograd = wino != nil
         guard let pd = wino ?? descriptor(dnnl_convolution_direct) else {
