@@ -36,13 +36,10 @@ final class UNetTests: XCTestCase {
     /// norms, time-embedding sums, skip concatenations, odd-size upsampling, both kinds of
     /// transformer projection); batch, odd-size and circular outputs must still match diffusers.
     func testOneDNNChannelsLastMatchesDiffusers() throws {
-        let backend = DNNLBackend()
-        XCTAssertTrue(backend.prefersChannelsLast)
-        let saved = Compute.backend
-        Compute.backend = backend
-        defer { Compute.backend = saved }
-        try check("sd1_tiny")
-        try check("sd2_tiny")
+        try onOneDNNChannelsLast {
+            try check("sd1_tiny")
+            try check("sd2_tiny")
+        }
     }
 
     /// With xy tiling the UNet is equivariant to rolls by multiples of its downsampling factor.
