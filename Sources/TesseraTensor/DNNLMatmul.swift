@@ -47,17 +47,9 @@ final class DNNLMatmul: @unchecked Sendable {
         DNNLEngine.check(withUnsafeMutablePointer(to: &bias) { b in
             dnnl_matmul_desc_init(&desc, &src, &wei, g.bias ? b : nil, &out)
         }, "matmul descriptor \(g)")
-        var pd: dnnl_primitive_desc_t?
-        let attr = DNNLMemory.userScratchpad()
-        defer { dnnl_primitive_attr_destroy(attr) }
-        DNNLEngine.check(dnnl_primitive_desc_create(&pd, &desc, attr, DNNLEngine.shared.engine, nil), "matmul primitive descriptor \(g)")
-        defer { dnnl_primitive_desc_destroy(pd) }
-        implementation = String(cString: tessera_dnnl_implementation(pd))
-        scratchpad = DNNLMemory.scratchpad(of: pd!)
-        weightsLayout = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)!.pointee
-        var p: dnnl_primitive_t?
-        DNNLEngine.check(dnnl_primitive_create(&p, pd), "matmul primitive \(g)")
-        primitive = p!
+        let built = DNNLMemory.primitive(&desc, "matmul \(g)") { dnnl_primitive_desc_query_md($0, dnnl_query_weights_md, 0)!.pointee }
+        (primitive, implementation, scratchpad) = (built.primitive, built.implementation, built.scratchpad)
+        weightsLayout = built.extra
         // W is stored [n, k] row-major: as the [k, n] operand it has strides (1, k).
         weightsPlain = DNNLMemory.descriptor([g.k, g.n], strides: [1, g.k])
         var plain = DNNLMemory.descriptor([g.m, g.k], dnnl_ab)

@@ -63,6 +63,31 @@ enum DNNLMemory {
         return attr!
     }
 
+    /// What `primitive(_:_:inspect:)` builds: the primitive, oneDNN's name for its
+    /// implementation, its own scratchpad, and what `inspect` read from its descriptor.
+    struct Built<Extra> {
+        let primitive: dnnl_primitive_t
+        let implementation: String
+        let scratchpad: dnnl_memory_t
+        let extra: Extra
+    }
+
+    /// Builds the primitive for an initialised operation descriptor (matmul, softmax, ...)
+    /// on the shared engine, with its own scratchpad (`userScratchpad`); `inspect` reads
+    /// from the primitive descriptor (chosen layouts) before it is destroyed.
+    static func primitive<Descriptor, Extra>(_ desc: inout Descriptor, _ what: @autoclosure () -> String,
+                                             inspect: (dnnl_primitive_desc_t) -> Extra) -> Built<Extra> {
+        let attr = userScratchpad()
+        defer { dnnl_primitive_attr_destroy(attr) }
+        var pd: dnnl_primitive_desc_t?
+        DNNLEngine.check(dnnl_primitive_desc_create(&pd, &desc, attr, DNNLEngine.shared.engine, nil), "\(what()) primitive descriptor")
+        defer { dnnl_primitive_desc_destroy(pd) }
+        var p: dnnl_primitive_t?
+        DNNLEngine.check(dnnl_primitive_create(&p, pd), "\(what()) primitive")
+        return Built(primitive: p!, implementation: String(cString: tessera_dnnl_implementation(pd)),
+                     scratchpad: scratchpad(of: pd!), extra: inspect(pd!))
+    }
+
     /// The scratchpad memory a primitive descriptor made with `userScratchpad()` asks for.
     static func scratchpad(of pd: dnnl_primitive_desc_t) -> dnnl_memory_t {
         var md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)!.pointee

@@ -35,16 +35,8 @@ final class DNNLSoftmax: @unchecked Sendable {
         var desc = dnnl_softmax_v2_desc_t()
         DNNLEngine.check(dnnl_softmax_v2_forward_desc_init(&desc, dnnl_forward_inference, dnnl_softmax_accurate,
                                                            &srcDesc, &dstDesc, 1), "softmax descriptor \(g)")
-        let attr = DNNLMemory.userScratchpad()
-        defer { dnnl_primitive_attr_destroy(attr) }
-        var pd: dnnl_primitive_desc_t?
-        DNNLEngine.check(dnnl_primitive_desc_create(&pd, &desc, attr, DNNLEngine.shared.engine, nil), "softmax primitive descriptor \(g)")
-        defer { dnnl_primitive_desc_destroy(pd) }
-        implementation = String(cString: tessera_dnnl_implementation(pd))
-        scratchpad = DNNLMemory.scratchpad(of: pd!)
-        var p: dnnl_primitive_t?
-        DNNLEngine.check(dnnl_primitive_create(&p, pd), "softmax primitive \(g)")
-        primitive = p!
+        let built = DNNLMemory.primitive(&desc, "softmax \(g)") { _ in () }
+        (primitive, implementation, scratchpad) = (built.primitive, built.implementation, built.scratchpad)
         src = DNNLMemory.unbound(&srcDesc)
         dst = DNNLMemory.unbound(&dstDesc)
     }

@@ -36,16 +36,8 @@ final class DNNLStridedMatmul: @unchecked Sendable {
         var cDesc = DNNLMemory.descriptor([g.m, g.n], strides: [g.ldc, 1])
         var desc = dnnl_matmul_desc_t()
         DNNLEngine.check(dnnl_matmul_desc_init(&desc, &aDesc, &bDesc, nil, &cDesc), "matmul descriptor \(g)")
-        let attr = DNNLMemory.userScratchpad()
-        defer { dnnl_primitive_attr_destroy(attr) }
-        var pd: dnnl_primitive_desc_t?
-        DNNLEngine.check(dnnl_primitive_desc_create(&pd, &desc, attr, DNNLEngine.shared.engine, nil), "matmul primitive descriptor \(g)")
-        defer { dnnl_primitive_desc_destroy(pd) }
-        implementation = String(cString: tessera_dnnl_implementation(pd))
-        scratchpad = DNNLMemory.scratchpad(of: pd!)
-        var p: dnnl_primitive_t?
-        DNNLEngine.check(dnnl_primitive_create(&p, pd), "matmul primitive \(g)")
-        primitive = p!
+        let built = DNNLMemory.primitive(&desc, "matmul \(g)") { _ in () }
+        (primitive, implementation, scratchpad) = (built.primitive, built.implementation, built.scratchpad)
         a = DNNLMemory.unbound(&aDesc)
         b = DNNLMemory.unbound(&bDesc)
         c = DNNLMemory.unbound(&cDesc)
