@@ -220,13 +220,14 @@ public struct DNNLBackend: ComputeBackend {
         // Tasks are dealt round-robin so that each worker has its own primitives.
         Parallel.tasks(min(workers, total), workers: workers) { worker in
             let count = rowsPerBlock * lk
-            let probsFloats = bf16 ? BFloat16.floats(for: count) : 0
-            let scores = BufferPool.shared.acquire(count), probsStorage = BufferPool.shared.acquire(max(probsFloats, 1))
+            // fp32 probabilities overwrite the scores; bf16 ones go to their own buffer.
+            let probsFloats = BFloat16.floats(for: count)
+            let scores = BufferPool.shared.acquire(count), probsStorage = bf16 ? BufferPool.shared.acquire(probsFloats) : scores
             defer {
                 BufferPool.shared.release(scores, count: count)
-                BufferPool.shared.release(probsStorage, count: max(probsFloats, 1))
+                if bf16 { BufferPool.shared.release(probsStorage, count: probsFloats) }
             }
-            let probs = UnsafeMutableRawPointer(probsStorage).bindMemory(to: UInt16.self, capacity: count)
+            let probs = UnsafeMutableRawPointer(probsStorage)
             for task in stride(from: worker, to: total, by: workers) {
                 let unit = task / blocks
                 let (b, hd) = (unit / heads, unit % heads)
@@ -243,14 +244,17 @@ public struct DNNLBackend: ComputeBackend {
                         (scores + i * lk + r0 + i + 1).update(repeating: -.infinity, count: lk - r0 - i - 1)
                     }
                     Softmax.rowsSerial(scores, rows: 0..<rows, cols: lk)
-                    if bf16 { for i in 0..<(rows * lk) { probs[i] = BFloat16.bits(scores[i]) } }
+                    if bf16 {
+                        let half = probs.bindMemory(to: UInt16.self, capacity: count)
+                        for i in 0..<(rows * lk) { half[i] = BFloat16.bits(scores[i]) }
+                    }
                 } else {
                     let softmax = DNNLPrimitives.softmaxes.primitive(for: DNNLSoftmax.Geometry(rows: rows, cols: lk, bf16: bf16, band: worker))
-                    softmax.run(scores: scores, probabilities: bf16 ? UnsafeMutableRawPointer(probs) : UnsafeMutableRawPointer(scores))
+                    softmax.run(scores: scores, probabilities: probs)
                 }
                 let pv = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
                     m: rows, k: lk, n: dh, lda: lk, bStrideK: dim, bStrideN: 1, ldc: dim, band: worker, bf16: bf16))
-                pv.run(a: bf16 ? UnsafeRawPointer(probs) : UnsafeRawPointer(scores), b: vh + koff * size, c: out.data + off)
+                pv.run(a: probs, b: vh + koff * size, c: out.data + off)
             }
         }
         return out

@@ -41,9 +41,10 @@ final class DNNLConvolution: @unchecked Sendable {
     /// 3x3 stride-1 convolution with channel counts that are multiples of 16 made the
     /// SD-size UNet 18 to 21% faster than direct fp32 at 256x256 and 512x512 (planes down to
     /// 8 wide; down to 4 wide it was no faster: 6.44 s against 6.24 s at 512x512, one run
-    /// each), and was neutral on the embedded model. Its transformed weights are four times the size of 3x3 ones
-    /// and cannot be turned back into plain values, so the plain copies stay too: the
-    /// SD-size UNet's process peaks near 9.8 GB instead of 5.2 GB. (Until then `mixed` was
+    /// each), and was neutral on the embedded model. Its transformed weights are four times
+    /// the size of 3x3 ones and cannot be turned back into plain values, so the plain copies
+    /// stay too: the SD-size UNet's process peaks at 9.1 GB at 256x256 and 13.7 GB at
+    /// 512x512 on two workers, against 4.8 and 5.2 GB in fp32. (Until then `mixed` was
     /// limited to 16 to 128 channels on planes at least 32 wide, from a 2026-11-28
     /// measurement that found the UNet 22% slower with Winograd everywhere.)
     static let winogradMinWidth = 8

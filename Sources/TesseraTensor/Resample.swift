@@ -67,9 +67,7 @@ extension Ops {
     public static func upsampleNearest(_ x: Tensor, height ho: Int, width wo: Int) -> Tensor {
         precondition(x.rank == 4 && ho > 0 && wo > 0, "upsampleNearest expects [N,C,H,W] and a positive size")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let sy = Float(h) / Float(ho), sx = Float(w) / Float(wo)
-        let ys = (0..<ho).map { min(Int((Float($0) * sy).rounded(.down)), h - 1) }
-        let xs = (0..<wo).map { min(Int((Float($0) * sx).rounded(.down)), w - 1) }
+        let (ys, xs) = (nearestSources(h, ho), nearestSources(w, wo))
         let out = Tensor(uninitialized: [n, c, ho, wo])
         for p in 0..<(n * c) {
             let src = x.data + p * h * w, dst = out.data + p * ho * wo
@@ -85,9 +83,7 @@ extension Ops {
     public static func upsampleNearestChannelsLast(_ x: Tensor, height ho: Int, width wo: Int) -> Tensor {
         precondition(x.rank == 4 && ho > 0 && wo > 0, "upsampleNearestChannelsLast expects [N,H,W,C] and a positive size")
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let sy = Float(h) / Float(ho), sx = Float(w) / Float(wo)
-        let ys = (0..<ho).map { min(Int((Float($0) * sy).rounded(.down)), h - 1) }
-        let xs = (0..<wo).map { min(Int((Float($0) * sx).rounded(.down)), w - 1) }
+        let (ys, xs) = (nearestSources(h, ho), nearestSources(w, wo))
         let out = Tensor(uninitialized: [n, ho, wo, c])
         Parallel.forEach(n * ho, costPerItem: wo * c) { rows in
             for r in rows {
@@ -97,6 +93,13 @@ extension Ops {
             }
         }
         return out
+    }
+
+    /// The source index of each of `count` outputs resampled from `size` inputs by nearest
+    /// neighbour, PyTorch's rule: floor(dest * size / count), computed in float32.
+    static func nearestSources(_ size: Int, _ count: Int) -> [Int] {
+        let scale = Float(size) / Float(count)
+        return (0..<count).map { min(Int((Float($0) * scale).rounded(.down)), size - 1) }
     }
 
     /// Zero-pads one row at the bottom and one column at the right (`F.pad(x, (0, 1, 0, 1))`).
