@@ -110,6 +110,10 @@ final class DNNLWeightCache: @unchecked Sendable {
                          to: inout dnnl_memory_desc_t, _ target: dnnl_memory_t, stream: dnnl_stream_t) {
         let r = DNNLMemory.reorder(from: &from, to: &to)
         defer { dnnl_primitive_destroy(r) }
+        // Once per weight, while every other band waits on this cache's lock: let the
+        // reorder use all the cores (Winograd's weight transform is the slow one).
+        omp_set_num_threads(Int32(Parallel.workers))
+        defer { DNNLEngine.singleThreaded() }
         DNNLMemory.execute(r, [(DNNL_ARG_FROM, source), (DNNL_ARG_TO, target)], stream)
         DNNLEngine.check(dnnl_stream_wait(stream), "weights reorder")
     }

@@ -51,6 +51,26 @@ public enum VectorMath {
         map(p, count: n) { x in 0.5 * x * (1 + erf(x * 0.707_106_781_186_547_52)) }
     }
 
+    /// GEGLU's gating, `out = value * GELU(gate)` with the exact GELU, over `n` floats in one
+    /// pass (no copy of the gate half first).
+    public static func geglu(value: UnsafePointer<Float>, gate: UnsafePointer<Float>,
+                             into out: UnsafeMutablePointer<Float>, count n: Int) {
+        @inline(__always) func f(_ v: V, _ g: V) -> V { v * (0.5 * g * (1 + erf(g * 0.707_106_781_186_547_52))) }
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(value + i).loadUnaligned(as: V.self)
+            let g = UnsafeRawPointer(gate + i).loadUnaligned(as: V.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: f(v, g), as: V.self)
+            i += 8
+        }
+        if i < n {
+            var (v, g) = (V(repeating: 0), V(repeating: 0))
+            for j in 0..<(n - i) { (v[j], g[j]) = (value[i + j], gate[i + j]) }
+            let r = f(v, g)
+            for j in 0..<(n - i) { out[i + j] = r[j] }
+        }
+    }
+
     /// Applies `f` to `n` floats in place, eight at a time (the tail padded with zeros).
     @inline(__always)
     static func map(_ p: UnsafeMutablePointer<Float>, count n: Int, _ f: (V) -> V) {

@@ -16,11 +16,12 @@ struct FeedForward: Sendable {
         let h = proj(x)
         let rows = h.count / (2 * inner)
         let gated = Tensor(uninitialized: Array(x.shape.dropLast()) + [inner])
-        for r in 0..<rows {
-            let src = h.data + r * 2 * inner, dst = gated.data + r * inner
-            (dst).update(from: src + inner, count: inner)
-            Activation.gelu.apply(dst, count: inner)
-            for i in 0..<inner { dst[i] *= src[i] }
+        // erf dominates: spread the rows over the cores.
+        Parallel.forEach(rows, costPerItem: inner * 16) { range in
+            for r in range {
+                let src = h.data + r * 2 * inner, dst = gated.data + r * inner
+                VectorMath.geglu(value: src, gate: src + inner, into: dst, count: inner)
+            }
         }
         return out(gated)
     }
