@@ -64,6 +64,12 @@ public struct DNNLBackend: ComputeBackend {
         if let bias { precondition(bias.count == oc, "conv2d: bias has \(bias.count) values for \(oc) outputs") }
         let (ho, wo) = o.outputSize(height: h, width: w, kh: kh, kw: kw)
         precondition(ho > 0 && wo > 0, "conv2d: empty output for input \(x.shape), kernel \(kh)x\(kw)")
+        if last && NarrowConvolution.supports(channels: c, outputs: oc, kh: kh, kw: kw, options: o) {
+            DNNLWeightCache.shared.restorePlain(weight)  // a no-op unless oneDNN released it
+            let out = NarrowConvolution.convolve(x, weight: weight, bias: bias, options: o)
+            epilogue.apply(to: out)
+            return out
+        }
         let (py, px) = o.padding
         // oneDNN pads with zeros only: a circular axis is padded by copying each band's
         // input, wrapped, into the primitive's staging buffer.

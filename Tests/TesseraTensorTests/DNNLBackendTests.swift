@@ -94,6 +94,9 @@ final class DNNLBackendTests: XCTestCase {
             ([2, 24, 9, 13], [24, 24, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeX: .circular)),
             ([1, 16, 17, 17], [16, 16, 3, 3], Conv2dOptions(stride: (2, 2), padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
             ([1, 64, 8, 8], [3, 64, 1, 1], Conv2dOptions()),
+            // Few outputs: NarrowConvolution, not oneDNN.
+            ([2, 24, 9, 13], [3, 24, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeX: .circular)),
+            ([1, 64, 12, 10], [4, 64, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
         ]
         for precision in ComputePrecision.allCases where precision.isSupported(isa: DNNLBackend.isa) {
             let dnnl = DNNLBackend(precision: precision)
