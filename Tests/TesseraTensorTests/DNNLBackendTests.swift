@@ -188,12 +188,17 @@ final class DNNLBackendTests: XCTestCase {
             let ref = blas.attention(q: q, k: k, v: v, heads: heads, causal: causal)
             XCTAssertLessThan(worst(got, ref), 1e-5, "b \(b) lq \(lq) lk \(lk) dim \(dim) heads \(heads) causal \(causal)")
         }
-        // Both strided fp32 shapes (Kᵀ read column-wise, V row-wise) get a JIT kernel.
+        // The strided fp32 shapes (Kᵀ read column-wise, V row-wise) and PV on a head-major V
+        // into a dense block get JIT kernels; the dense one a brgemm kernel where the CPU has AVX-512.
         for g in [DNNLStridedMatmul.Geometry(m: 40, k: 64, n: 77, lda: 320, bStrideK: 1, bStrideN: 320, ldc: 77, band: 0, bf16: false),
                   DNNLStridedMatmul.Geometry(m: 40, k: 77, n: 64, lda: 77, bStrideK: 320, bStrideN: 1, ldc: 320, band: 0, bf16: false)] {
             let name = DNNLStridedMatmul(g).implementation
             XCTAssertFalse(name.contains("ref"), name)
         }
+        let dense = DNNLStridedMatmul(DNNLStridedMatmul.Geometry(m: 40, k: 77, n: 64, lda: 77, bStrideK: 64, bStrideN: 1, ldc: 64,
+                                                                  band: 0, bf16: false)).implementation
+        XCTAssertFalse(dense.contains("ref"), dense)
+        if DNNLBackend.isa.hasPrefix("avx512") { XCTAssertTrue(dense.hasPrefix("brg"), dense) }
         // So does the softmax between them, into fp32 and (where the CPU has it) into bf16.
         for bf16 in ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa) ? [false, true] : [false] {
             let name = DNNLSoftmax(DNNLSoftmax.Geometry(rows: 40, cols: 77, bf16: bf16, band: 0)).implementation
