@@ -3,13 +3,8 @@ import XCTest
 
 /// The oneDNN backend against the OpenBLAS reference and a naive convolution.
 final class DNNLBackendTests: XCTestCase {
-    private var state: UInt32 = 11
-    private func random(_ shape: [Int], scale: Float = 1) -> Tensor {
-        Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in
-            state = state &* 1664525 &+ 1013904223
-            return Float(Int32(bitPattern: state)) / Float(Int32.max) * scale
-        })
-    }
+    private var values = RandomTensors(seed: 11)
+    private func random(_ shape: [Int], scale: Float = 1) -> Tensor { values.tensor(shape, scale: scale) }
 
     private func worst(_ a: Tensor, _ b: Tensor) -> Float {
         XCTAssertEqual(a.shape, b.shape)

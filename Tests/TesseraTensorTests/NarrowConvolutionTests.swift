@@ -3,13 +3,8 @@ import XCTest
 
 /// The few-output convolution kernel against the OpenBLAS reference.
 final class NarrowConvolutionTests: XCTestCase {
-    private var state: UInt32 = 5
-    private func random(_ shape: [Int], scale: Float = 1) -> Tensor {
-        Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in
-            state = state &* 1664525 &+ 1013904223
-            return Float(Int32(bitPattern: state)) / Float(Int32.max) * scale
-        })
-    }
+    private var values = RandomTensors(seed: 5)
+    private func random(_ shape: [Int], scale: Float = 1) -> Tensor { values.tensor(shape, scale: scale) }
 
     /// 1 to 4 outputs; zero, circular and mixed padding; no padding; 1x1 and 3x3; a batch
     /// of two; with and without bias; inputs of 8, 24 and 64 channels; odd sizes.

@@ -1,0 +1,16 @@
+@testable import TesseraTensor
+
+/// Deterministic test tensors: a linear congruential generator's values in [-scale, scale].
+struct RandomTensors {
+    private var state: UInt32
+
+    init(seed: UInt32) { state = seed }
+
+    /// The next `shape.reduce(1, *)` values, as a tensor of `shape`.
+    mutating func tensor(_ shape: [Int], scale: Float = 1) -> Tensor {
+        Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in
+            state = state &* 1664525 &+ 1013904223
+            return Float(Int32(bitPattern: state)) / Float(Int32.max) * scale
+        })
+    }
+}
