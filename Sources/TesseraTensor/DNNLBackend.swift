@@ -51,8 +51,9 @@ public struct DNNLBackend: ComputeBackend {
         convolve(x, weight: weight, bias: bias, options: o, epilogue: epilogue, channelsLast: true)
     }
 
-    /// Channels-last except in `mixed` mode, whose Winograd kernels need blocked layouts.
-    public var prefersChannelsLast: Bool { precision != .mixed }
+    /// Channels-last in every precision (`mixed`'s Winograd convolutions reorder to and
+    /// from their blocked layout).
+    public var prefersChannelsLast: Bool { true }
 
     private func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions, epilogue: ConvEpilogue,
                           channelsLast last: Bool) -> Tensor {

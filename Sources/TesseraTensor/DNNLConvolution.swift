@@ -80,10 +80,15 @@ final class DNNLConvolution: @unchecked Sendable {
         let (ho, wo) = (g.outputHeight, g.outputWidth)
         // bf16 mode: activations and weights enter as bf16, the output stays fp32.
         let input = g.precision == .bf16 ? dnnl_bf16 : dnnl_f32
-        let layout = g.channelsLast ? dnnl_acdb : dnnl_format_tag_any
-        var src = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], layout, input)
+        let tryWinograd = g.precision == .mixed && g.kh == 3 && g.kw == 3 && g.strideY == 1 && g.strideX == 1
+            && g.c % 16 == 0 && g.oc % 16 == 0 && g.w >= Self.winogradMinWidth
+        // Channels-last direct convolutions read and write NHWC; Winograd's kernel wants
+        // its blocked layout (nChw16c), reordered to and from the tensors below.
+        func operands(_ layout: dnnl_format_tag_t) -> (dnnl_memory_desc_t, dnnl_memory_desc_t) {
+            (DNNLMemory.descriptor([g.n, g.c, g.h, g.w], layout, input), DNNLMemory.descriptor([g.n, g.oc, ho, wo], layout))
+        }
+        let directLayout = g.channelsLast ? dnnl_acdb : dnnl_format_tag_any
         var wei = DNNLMemory.descriptor([g.oc, g.c, g.kh, g.kw], dnnl_format_tag_any, input)
-        var dst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], layout)
         var bias = DNNLMemory.descriptor([g.oc], dnnl_x)
         let strides: [Int64] = [Int64(g.strideY), Int64(g.strideX)]
         let padL: [Int64] = [Int64(g.padTop), Int64(g.padLeft)], padR: [Int64] = [Int64(g.padBottom), Int64(g.padRight)]
@@ -97,7 +102,8 @@ final class DNNLConvolution: @unchecked Sendable {
             if g.relu { DNNLEngine.check(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "relu post-op") }
             DNNLEngine.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops attribute")
         }
-        func descriptor(_ algorithm: dnnl_alg_kind_t) -> dnnl_primitive_desc_t? {
+        func descriptor(_ algorithm: dnnl_alg_kind_t, layout: dnnl_format_tag_t) -> dnnl_primitive_desc_t? {
+            var (src, dst) = operands(layout)
             var conv = dnnl_convolution_desc_t()
             let status = withUnsafeMutablePointer(to: &bias) { b in
                 dnnl_convolution_forward_desc_init(&conv, dnnl_forward_inference, algorithm,
@@ -107,11 +113,9 @@ final class DNNLConvolution: @unchecked Sendable {
             var pd: dnnl_primitive_desc_t?
             return dnnl_primitive_desc_create(&pd, &conv, attr, e, nil) == dnnl_success ? pd : nil
         }
-        let tryWinograd = g.precision == .mixed && g.kh == 3 && g.kw == 3 && g.strideY == 1 && g.strideX == 1
-            && g.c % 16 == 0 && g.oc % 16 == 0 && g.w >= Self.winogradMinWidth
-        let wino = tryWinograd ? descriptor(dnnl_convolution_winograd) : nil
+        let wino = tryWinograd ? descriptor(dnnl_convolution_winograd, layout: dnnl_format_tag_any) : nil
         winograd = wino != nil
-        guard let pd = wino ?? descriptor(dnnl_convolution_direct) else {
+        guard let pd = wino ?? descriptor(dnnl_convolution_direct, layout: directLayout) else {
             preconditionFailure("oneDNN: no convolution for \(g)")
         }
         defer { dnnl_primitive_desc_destroy(pd) }
