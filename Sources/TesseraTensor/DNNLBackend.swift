@@ -281,16 +281,12 @@ public struct DNNLBackend: ComputeBackend {
                     let softmax = DNNLPrimitives.softmaxes.primitive(for: DNNLSoftmax.Geometry(rows: rows, cols: lk, bf16: bf16, band: worker))
                     softmax.run(scores: scores, probabilities: probs)
                 }
-                if denseV {
-                    let pv = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
-                        m: rows, k: lk, n: dh, lda: lk, bStrideK: dh, bStrideN: 1, ldc: dh, band: worker, bf16: false))
-                    pv.run(a: probs, b: vh + unit * lk * dh * size, c: block)
-                    for i in 0..<rows { (out.data + off + i * dim).update(from: block + i * dh, count: dh) }
-                } else {
-                    let pv = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
-                        m: rows, k: lk, n: dh, lda: lk, bStrideK: dim, bStrideN: 1, ldc: dim, band: worker, bf16: bf16))
-                    pv.run(a: probs, b: vh + koff * size, c: out.data + off)
-                }
+                // Dense V: rows of dh into the block, then to the head's columns.
+                let stride = denseV ? dh : dim
+                let pv = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
+                    m: rows, k: lk, n: dh, lda: lk, bStrideK: stride, bStrideN: 1, ldc: stride, band: worker, bf16: bf16))
+                pv.run(a: probs, b: vh + (denseV ? unit * lk * dh : koff) * size, c: denseV ? block : out.data + off)
+                if denseV { for i in 0..<rows { (out.data + off + i * dim).update(from: block + i * dh, count: dh) } }
             }
         }
         return out
