@@ -71,6 +71,11 @@ public struct DNNLBackend: ComputeBackend {
             epilogue.apply(to: out)
             return out
         }
+        if last && precision == .bf16
+            && WinogradConvolution.supports(channels: c, outputs: oc, kh: kh, kw: kw, options: o, outputHeight: ho, outputWidth: wo) {
+            return WinogradConvolution.convolve(x, weight: weight, bias: bias, options: o, epilogue: epilogue,
+                                                releasePlain: releasesPlainWeights)
+        }
         let (py, px) = o.padding
         // oneDNN pads with zeros only: a circular axis is padded by copying each band's
         // input, wrapped, into the primitive's staging buffer.
@@ -157,9 +162,11 @@ public struct DNNLBackend: ComputeBackend {
         func list(_ d: [String: Int]) -> String { d.sorted { $0.key < $1.key }.map { "\($0.key) x \($0.value)" }.joined(separator: ", ") }
         let matmuls = DNNLPrimitives.matmuls.implementations, attention = DNNLPrimitives.stridedMatmuls.implementations
         let softmaxes = DNNLPrimitives.softmaxes.implementations
+        let winograd = DNNLPrimitives.batchedMatmuls.implementations
         return "convolutions: " + list(DNNLPrimitives.convolutions.implementations)
             + (matmuls.isEmpty ? "" : "; matmuls: " + list(matmuls)) + (attention.isEmpty ? "" : "; attention matmuls: " + list(attention))
             + (softmaxes.isEmpty ? "" : "; softmax: " + list(softmaxes))
+            + (winograd.isEmpty ? "" : "; bf16 Winograd products: " + list(winograd))
     }
 
     /// Convolution primitives built with the Winograd algorithm so far (kept in the cache).

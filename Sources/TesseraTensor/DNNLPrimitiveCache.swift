@@ -53,6 +53,8 @@ enum DNNLPrimitives {
         capacity: 512, make: { DNNLMatmul($0) }, name: { $0.implementation })
     static let stridedMatmuls = DNNLPrimitiveCache<DNNLStridedMatmul.Geometry, DNNLStridedMatmul>(
         capacity: 256, make: { DNNLStridedMatmul($0) }, name: { $0.implementation })
+    static let batchedMatmuls = DNNLPrimitiveCache<DNNLBatchedMatmul.Geometry, DNNLBatchedMatmul>(
+        capacity: 256, make: { DNNLBatchedMatmul($0) }, name: { $0.implementation })
     static let softmaxes = DNNLPrimitiveCache<DNNLSoftmax.Geometry, DNNLSoftmax>(
         capacity: 128, make: { DNNLSoftmax($0) }, name: { $0.implementation })
 }

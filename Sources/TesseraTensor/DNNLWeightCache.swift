@@ -17,7 +17,9 @@ import Foundation
 /// what the bf16 mode computed with anyway); inside Tessera that is `OpenBLASBackend`'s
 /// conv2d and linear. Code that reads a released weight's `data` directly would see
 /// zeros, so only the backend named on a command line (`Compute.backend(named: "onednn")`)
-/// releases.
+/// releases. A weight that oneDNN only holds in a form it cannot reorder back (Winograd's
+/// transformed weights, `WinogradWeights`) can still be released with a `restore` function
+/// of its own (`release(_:restoringWith:)`).
 final class DNNLWeightCache: @unchecked Sendable {
     static let shared = DNNLWeightCache()
 
@@ -29,6 +31,8 @@ final class DNNLWeightCache: @unchecked Sendable {
         /// How the plain values lie in the tensor's buffer, as the first requester described them.
         let plain: dnnl_memory_desc_t
         var layouts: [(dnnl_memory_desc_t, dnnl_memory_t)] = []
+        /// Writes the plain values back when no layout holds them (`release(_:restoringWith:)`).
+        var restore: ((UnsafeMutablePointer<Float>) -> Void)?
         init(source: TensorStorage, plain: dnnl_memory_desc_t) { self.source = source; self.plain = plain }
 
         /// The copy to restore or reorder from: an exact fp32 one when there is one.
@@ -39,7 +43,8 @@ final class DNNLWeightCache: @unchecked Sendable {
         deinit { for (_, m) in layouts { dnnl_memory_destroy(m) } }
     }
 
-    private let lock = NSLock()
+    // Recursive: a `restore` function may restore or request other weights.
+    private let lock = NSRecursiveLock()
     private var entries: [ObjectIdentifier: Prepared] = [:]
     private lazy var stream = DNNLEngine.shared.makeStream()
 
@@ -50,18 +55,14 @@ final class DNNLWeightCache: @unchecked Sendable {
                  stream: dnnl_stream_t, releasePlain: Bool = false) -> dnnl_memory_t {
         lock.lock()
         defer { lock.unlock() }
-        let id = ObjectIdentifier(weight.storage)
-        let entry: Prepared
-        if let e = entries[id], e.source === weight.storage {
-            if let hit = e.layouts.first(where: { DNNLMemory.equal($0.0, layout) }) { return hit.1 }
-            entry = e
-        } else {
-            entries = entries.filter { $0.value.source != nil }
-            entry = Prepared(source: weight.storage, plain: plainLayout ?? DNNLMemory.descriptor(weight.shape, dnnl_oihw))
-            entries[id] = entry
-        }
+        let entry = self.entry(weight, plain: plainLayout)
+        if let hit = entry.layouts.first(where: { DNNLMemory.equal($0.0, layout) }) { return hit.1 }
         var target = layout
         let to = DNNLMemory.allocated(&target)
+        if weight.storage.pagesReleased, entry.valueCopy == nil, let restore = entry.restore {
+            restore(weight.data)
+            weight.storage.pagesReleased = false
+        }
         if weight.storage.pagesReleased, let first = entry.valueCopy {
             var from = first.0
             reorder(from: &from, first.1, to: &target, to, stream: stream)
@@ -80,6 +81,28 @@ final class DNNLWeightCache: @unchecked Sendable {
         return to
     }
 
+    /// The entry for `weight`, made on first request (called with the lock held).
+    private func entry(_ weight: Tensor, plain plainLayout: dnnl_memory_desc_t?) -> Prepared {
+        let id = ObjectIdentifier(weight.storage)
+        if let e = entries[id], e.source === weight.storage { return e }
+        entries = entries.filter { $0.value.source != nil }
+        let e = Prepared(source: weight.storage, plain: plainLayout ?? DNNLMemory.descriptor(weight.shape, dnnl_oihw))
+        entries[id] = e
+        return e
+    }
+
+    /// Releases a large heap weight's plain pages although no oneDNN layout keeps its values:
+    /// `restore` writes them back into the buffer it is given when a backend needs them.
+    func release(_ weight: Tensor, restoringWith restore: @escaping (UnsafeMutablePointer<Float>) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        let e = entry(weight, plain: nil)
+        if e.restore == nil { e.restore = restore }
+        if !weight.storage.pagesReleased && weight.storage.isHeap && weight.count >= Self.releaseMinimum {
+            weight.storage.releasePages()
+        }
+    }
+
     /// Writes the values of a weight whose plain pages were released back into its buffer.
     /// A no-op for every other tensor.
     func restorePlain(_ weight: Tensor) {
@@ -87,8 +110,14 @@ final class DNNLWeightCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard weight.storage.pagesReleased else { return }
-        guard let e = entries[ObjectIdentifier(weight.storage)], e.source === weight.storage, let first = e.valueCopy else {
+        guard let e = entries[ObjectIdentifier(weight.storage)], e.source === weight.storage else {
             preconditionFailure("weights \(weight.shape) were released without a reordered copy")
+        }
+        guard let first = e.valueCopy else {
+            guard let restore = e.restore else { preconditionFailure("weights \(weight.shape) were released without a reordered copy") }
+            restore(weight.data)
+            weight.storage.pagesReleased = false
+            return
         }
         var from = first.0
         var plain = e.plain

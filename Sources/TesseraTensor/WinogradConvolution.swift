@@ -1,0 +1,205 @@
+/// 3x3 stride-1 convolutions in bf16 mode by Winograd F(2x2, 3x3) on channels-last input:
+/// each 2x2 block of outputs is computed from a 4x4 input tile with 16 multiplications per
+/// input and output channel pair instead of 36, so 2.25 times fewer multiply-adds than the
+/// direct convolution oneDNN 2.6 offers in bf16 (it has Winograd for fp32 only).
+///
+/// Per band of tile rows: the input transform V = Bᵀ d B (additions only, in fp32, rounded
+/// to bf16 once), 16 bf16 matrix products with fp32 accumulation against the transformed
+/// weights (`WinogradWeights`, packed by oneDNN: `DNNLBatchedMatmul`), then the output
+/// transform Y = Aᵀ M A in fp32 with the bias and the epilogue (residual, ReLU) fused.
+/// The transforms of F(2x2, 3x3) only add, subtract and halve, so the extra rounding is
+/// the bf16 rounding of sums of up to four inputs and of the halved weights: the error
+/// stays of the order of direct bf16's (measured in docs/BENCHMARKS.md and asserted in
+/// `WinogradConvolutionTests`). Circular padding wraps indices, so nothing is staged.
+enum WinogradConvolution {
+    typealias V = VectorMath.V
+
+    /// Fewest 2x2 tiles per image worth transforming (a 16x16 plane): on an 8x8 plane the
+    /// products are too short to pay for reading 16/9 as many weight bytes as the direct
+    /// convolution (1,280 channels at 8x8: 7.3 against 4.3 ms on this VM).
+    static let minTiles = 64
+    /// Fewest input channels: with 64 the transforms cost more than the products save
+    /// (TAESD's 64-channel convolutions at 128x128: 3.6 against 3.0 ms).
+    static let minChannels = 256
+    /// Bytes of fp32 products per chunk of tiles, and the fewest tiles per chunk.
+    static let chunkBytes = 2 << 20
+    static let minChunkTiles = 64
+
+    /// Whether a convolution runs here: 3x3, stride 1, padding under 3, input and output
+    /// channels in whole 16-channel blocks, and at least `minTiles` output tiles per image.
+    static func supports(channels c: Int, outputs oc: Int, kh: Int, kw: Int, options o: Conv2dOptions,
+                         outputHeight ho: Int, outputWidth wo: Int) -> Bool {
+        kh == 3 && kw == 3 && o.stride == (1, 1) && o.padding.0 < 3 && o.padding.1 < 3
+            && c % 16 == 0 && oc % 16 == 0 && c >= minChannels && ((ho + 1) / 2) * ((wo + 1) / 2) >= minTiles
+    }
+
+    /// `x` [N, H, W, C] convolved with `weight` [O, C, 3, 3] plus `bias`, then `epilogue`,
+    /// into [N, Ho, Wo, O]. `releasePlain`: see `DNNLWeightCache`.
+    static func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions, epilogue: ConvEpilogue,
+                         releasePlain: Bool) -> Tensor {
+        let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let oc = weight.shape[0]
+        let (ho, wo) = o.outputSize(height: h, width: w, kh: 3, kw: 3)
+        let out = Tensor(uninitialized: [n, ho, wo, oc])
+        if let r = epilogue.residual { precondition(r.shape == out.shape, "conv2d: residual \(r.shape) vs output \(out.shape)") }
+        let u = WinogradWeights.shared.transformed(weight, releasePlain: releasePlain)
+        let (tilesY, tilesX) = ((ho + 1) / 2, (wo + 1) / 2)
+        let tileRows = n * tilesY
+        let bands = tileRows * tilesX * c * oc * 16 >= OpenBLASBackend.parallelFlops ? min(Parallel.workers, tileRows) : 1
+        let rowsPerBand = (tileRows + bands - 1) / bands
+        let zeros = UnsafeMutablePointer<Float>.allocate(capacity: c)
+        zeros.initialize(repeating: 0, count: c)
+        defer { zeros.deallocate() }
+        let geometry = Geometry(n: n, h: h, w: w, c: c, oc: oc, ho: ho, wo: wo, tilesY: tilesY, tilesX: tilesX,
+                                padY: o.padding.0, padX: o.padding.1,
+                                wrapY: o.paddingModeY == .circular, wrapX: o.paddingModeX == .circular)
+        let (src, dst) = (UnsafePointer(x.data), out.data)
+        let residual = epilogue.residual.map { UnsafePointer($0.data) }
+        let biasData = bias.map { UnsafePointer($0.data) }
+        // Each band runs in chunks of tiles whose products stay near the core's cache.
+        let chunk = max(Self.minChunkTiles, Self.chunkBytes / (16 * 4 * oc))
+        Parallel.tasks(bands, workers: bands) { band in
+            let first = band * rowsPerBand * tilesX, end = min(tileRows, (band + 1) * rowsPerBand) * tilesX
+            guard first < end else { return }
+            let chunks = (end - first + chunk - 1) / chunk
+            let most = (end - first + chunks - 1) / chunks  // equal chunks, no short remainder
+            let halfCount = 8 * most * c, productCount = 16 * most * oc
+            let v = BufferPool.shared.acquire(halfCount), m = BufferPool.shared.acquire(productCount)
+            defer {
+                BufferPool.shared.release(v, count: halfCount)
+                BufferPool.shared.release(m, count: productCount)
+            }
+            let halves = UnsafeMutableRawPointer(v).bindMemory(to: UInt16.self, capacity: 16 * most * c)
+            var t0 = first
+            while t0 < end {
+                let tiles = t0..<min(end, t0 + most)
+                geometry.transformInput(src, tiles: tiles, zeros: zeros, into: halves)
+                let mm = DNNLPrimitives.batchedMatmuls.primitive(for: DNNLBatchedMatmul.Geometry(batch: 16, m: tiles.count, k: c, n: oc, band: band))
+                mm.run(source: UnsafeRawPointer(halves), weight: u, out: m, releasePlain: releasePlain)
+                geometry.transformOutput(m, tiles: tiles, bias: biasData, residual: residual, relu: epilogue.relu, into: dst)
+                t0 = tiles.upperBound
+            }
+        }
+        return out
+    }
+
+    /// One convolution's sizes.
+    struct Geometry {
+        var n, h, w, c, oc, ho, wo, tilesY, tilesX, padY, padX: Int
+        var wrapY, wrapX: Bool
+
+        /// V = Bᵀ d B for every tile of `tileRows` (tiles numbered row by row across the batch), as bf16
+        /// [16, tiles, C]; Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
+        func transformInput(_ src: UnsafePointer<Float>, tiles: Range<Int>, zeros: UnsafePointer<Float>,
+                            into v: UnsafeMutablePointer<UInt16>) {
+            let plane = tiles.count * c  // halves from one tile position to the next
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 16) { p in
+                var t = 0
+                for tile in tiles {
+                    let (row, tx) = (tile / tilesX, tile % tilesX)
+                    let (image, ty) = (row / tilesY, row % tilesY)
+                    do {
+                        // The 16 input pixels of this tile, zeros outside an unwrapped edge.
+                        for i in 0..<4 {
+                            let sy = source(2 * ty - padY + i, size: h, wrap: wrapY)
+                            for j in 0..<4 {
+                                let sx = source(2 * tx - padX + j, size: w, wrap: wrapX)
+                                p[i * 4 + j] = sy < 0 || sx < 0 ? zeros : src + ((image * h + sy) * w + sx) * c
+                            }
+                        }
+                        let to = v + t * c
+                        var ci = 0
+                        while ci < c {
+                            func d(_ k: Int) -> V { UnsafeRawPointer(p[k] + ci).loadUnaligned(as: V.self) }
+                            // Rows first (r = d B), one row of the tile at a time.
+                            var r = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
+                            withUnsafeMutableBytes(of: &r) { raw in
+                                let q = raw.baseAddress!.assumingMemoryBound(to: V.self)
+                                for i in 0..<4 {
+                                    let (a, b, e, f) = (d(4 * i), d(4 * i + 1), d(4 * i + 2), d(4 * i + 3))
+                                    q[4 * i] = a - e; q[4 * i + 1] = b + e; q[4 * i + 2] = e - b; q[4 * i + 3] = b - f
+                                }
+                                // Then columns (V = Bᵀ r), stored as bf16.
+                                for j in 0..<4 {
+                                    let (a, b, e, f) = (q[j], q[4 + j], q[8 + j], q[12 + j])
+                                    WinogradConvolution.store(a - e, to + j * plane + ci)
+                                    WinogradConvolution.store(b + e, to + (4 + j) * plane + ci)
+                                    WinogradConvolution.store(e - b, to + (8 + j) * plane + ci)
+                                    WinogradConvolution.store(b - f, to + (12 + j) * plane + ci)
+                                }
+                            }
+                            ci += V.scalarCount
+                        }
+                        t += 1
+                    }
+                }
+            }
+        }
+
+        /// Y = Aᵀ M A for every tile of `tileRows` from the products `m` [16, tiles, O], plus
+        /// bias, residual and ReLU, into the output rows it covers; Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]].
+        func transformOutput(_ m: UnsafePointer<Float>, tiles: Range<Int>, bias: UnsafePointer<Float>?,
+                             residual: UnsafePointer<Float>?, relu: Bool, into dst: UnsafeMutablePointer<Float>) {
+            let plane = tiles.count * oc
+            var t = 0
+            for tile in tiles {
+                let (row, tx) = (tile / tilesX, tile % tilesX)
+                let (image, ty) = (row / tilesY, row % tilesY)
+                let (rows, y0) = (min(2, ho - 2 * ty), 2 * ty)
+                do {
+                    let (cols, x0) = (min(2, wo - 2 * tx), 2 * tx)
+                    let from = m + t * oc
+                    var co = 0
+                    while co < oc {
+                        func at(_ k: Int) -> V { UnsafeRawPointer(from + k * plane + co).loadUnaligned(as: V.self) }
+                        // Rows of M A (4x2), then Aᵀ (M A).
+                        let (a0, a1, a2, a3) = (at(0), at(1), at(2), at(3))
+                        let (b0, b1, b2, b3) = (at(4), at(5), at(6), at(7))
+                        let (c0, c1, c2, c3) = (at(8), at(9), at(10), at(11))
+                        let (d0, d1, d2, d3) = (at(12), at(13), at(14), at(15))
+                        let (ra0, ra1) = (a0 + a1 + a2, a1 - a2 - a3)
+                        let (rb0, rb1) = (b0 + b1 + b2, b1 - b2 - b3)
+                        let (rc0, rc1) = (c0 + c1 + c2, c1 - c2 - c3)
+                        let (rd0, rd1) = (d0 + d1 + d2, d1 - d2 - d3)
+                        var y = (ra0 + rb0 + rc0, ra1 + rb1 + rc1, rb0 - rc0 - rd0, rb1 - rc1 - rd1)
+                        if let bias {
+                            let b = UnsafeRawPointer(bias + co).loadUnaligned(as: V.self)
+                            y = (y.0 + b, y.1 + b, y.2 + b, y.3 + b)
+                        }
+                        withUnsafeBytes(of: y) { raw in
+                            let q = raw.baseAddress!.assumingMemoryBound(to: V.self)
+                            for a in 0..<rows {
+                                for b in 0..<cols {
+                                    let offset = ((image * ho + y0 + a) * wo + x0 + b) * oc + co
+                                    var value = q[2 * a + b]
+                                    if let residual { value += UnsafeRawPointer(residual + offset).loadUnaligned(as: V.self) }
+                                    if relu { value.replace(with: 0, where: value .< 0) }
+                                    UnsafeMutableRawPointer(dst + offset).storeBytes(of: value, as: V.self)
+                                }
+                            }
+                        }
+                        co += V.scalarCount
+                    }
+                    t += 1
+                }
+            }
+        }
+
+        /// The input row or column read for `index` (-1: zero padding).
+        @inline(__always)
+        private func source(_ index: Int, size: Int, wrap: Bool) -> Int {
+            if index >= 0 && index < size { return index }
+            return wrap ? (index % size + size) % size : -1
+        }
+    }
+
+    /// Stores eight floats as bf16 (rounded to nearest even; NaN stays NaN).
+    @inline(__always)
+    static func store(_ x: V, _ to: UnsafeMutablePointer<UInt16>) {
+        let b = unsafeBitCast(x, to: SIMD8<UInt32>.self)
+        var r = (b &+ 0x7FFF &+ ((b &>> 16) & 1)) &>> 16
+        // NaN found by a float comparison: Swift compares integer vectors lane by lane.
+        r.replace(with: 0x7FC0, where: x .!= x)
+        UnsafeMutableRawPointer(to).storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: r), as: SIMD8<UInt16>.self)
+    }
+}
