@@ -13,7 +13,9 @@ public enum ComputePrecision: String, CaseIterable, Sendable {
     case mixed
     /// Convolutions, linear layers and attention's matmuls read bf16 operands and
     /// accumulate in fp32 (8 mantissa bits in, fp32 out); norms and softmax stay fp32.
-    /// Needs AVX512_BF16 or AMX.
+    /// 3x3 stride-1 convolutions with at least 256 input channels on planes of 16x16 and
+    /// larger run as Winograd F(2x2, 3x3) (`WinogradConvolution`): fp32 transforms, bf16
+    /// products. Needs AVX512_BF16 or AMX.
     case bf16
 
     /// Whether oneDNN has kernels for this mode on a CPU whose best instruction set is `isa`

@@ -6,12 +6,7 @@ final class DNNLBackendTests: XCTestCase {
     private var values = RandomTensors(seed: 11)
     private func random(_ shape: [Int], scale: Float = 1) -> Tensor { values.tensor(shape, scale: scale) }
 
-    private func worst(_ a: Tensor, _ b: Tensor) -> Float {
-        XCTAssertEqual(a.shape, b.shape)
-        var m: Float = 0
-        for i in 0..<min(a.count, b.count) { m = max(m, abs(a.data[i] - b.data[i])) }
-        return m
-    }
+    private func worst(_ a: Tensor, _ b: Tensor) -> Float { maxDifference(a, b) }
 
     /// Every geometry the models use: 3x3 with zero, circular and mixed padding, stride 2,
     /// 1x1, a batch of two, with and without bias, and channel counts that are not

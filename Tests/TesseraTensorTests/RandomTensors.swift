@@ -1,3 +1,4 @@
+import XCTest
 @testable import TesseraTensor
 
 /// Deterministic test tensors: a linear congruential generator's values in [-scale, scale].
@@ -13,4 +14,12 @@ struct RandomTensors {
             return Float(Int32(bitPattern: state)) / Float(Int32.max) * scale
         })
     }
+}
+
+/// The largest absolute difference between two tensors of the same shape (asserted).
+func maxDifference(_ a: Tensor, _ b: Tensor, file: StaticString = #filePath, line: UInt = #line) -> Float {
+    XCTAssertEqual(a.shape, b.shape, file: file, line: line)
+    var m: Float = 0
+    for i in 0..<min(a.count, b.count) { m = max(m, abs(a.data[i] - b.data[i])) }
+    return m
 }

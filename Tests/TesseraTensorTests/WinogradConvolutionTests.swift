@@ -6,12 +6,7 @@ final class WinogradConvolutionTests: XCTestCase {
     private var values = RandomTensors(seed: 23)
     private func random(_ shape: [Int], scale: Float = 1) -> Tensor { values.tensor(shape, scale: scale) }
 
-    private func worst(_ a: Tensor, _ b: Tensor) -> Float {
-        XCTAssertEqual(a.shape, b.shape)
-        var m: Float = 0
-        for i in 0..<min(a.count, b.count) { m = max(m, abs(a.data[i] - b.data[i])) }
-        return m
-    }
+    private func worst(_ a: Tensor, _ b: Tensor) -> Float { maxDifference(a, b) }
 
     /// `t` with every value rounded to bf16, as the direct bf16 convolution reads it.
     private func roundedToBF16(_ t: Tensor) -> Tensor {
