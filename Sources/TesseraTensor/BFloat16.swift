@@ -14,6 +14,16 @@ enum BFloat16 {
         Parallel.forEach(count) { r in for i in r { dst[i] = bits(src[i], scale: scale) } }
     }
 
+    /// Stores eight floats as bf16, rounded as `bits` rounds one (NaN stays NaN).
+    @inline(__always)
+    static func store(_ x: VectorMath.V, _ to: UnsafeMutablePointer<UInt16>) {
+        let b = unsafeBitCast(x, to: SIMD8<UInt32>.self)
+        var r = (b &+ 0x7FFF &+ ((b &>> 16) & 1)) &>> 16
+        // NaN found by a float comparison: Swift compares integer vectors lane by lane.
+        r.replace(with: 0x7FC0, where: x .!= x)
+        UnsafeMutableRawPointer(to).storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: r), as: SIMD8<UInt16>.self)
+    }
+
     /// Floats of pooled storage that hold `count` bf16 values.
     static func floats(for count: Int) -> Int { (count + 1) / 2 }
 }

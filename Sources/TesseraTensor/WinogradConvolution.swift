@@ -122,10 +122,10 @@ enum WinogradConvolution {
                                 // Then columns (V = Bᵀ r), stored as bf16.
                                 for j in 0..<4 {
                                     let (a, b, e, f) = (q[j], q[4 + j], q[8 + j], q[12 + j])
-                                    WinogradConvolution.store(a - e, to + j * plane + ci)
-                                    WinogradConvolution.store(b + e, to + (4 + j) * plane + ci)
-                                    WinogradConvolution.store(e - b, to + (8 + j) * plane + ci)
-                                    WinogradConvolution.store(b - f, to + (12 + j) * plane + ci)
+                                    BFloat16.store(a - e, to + j * plane + ci)
+                                    BFloat16.store(b + e, to + (4 + j) * plane + ci)
+                                    BFloat16.store(e - b, to + (8 + j) * plane + ci)
+                                    BFloat16.store(b - f, to + (12 + j) * plane + ci)
                                 }
                             }
                             ci += V.scalarCount
@@ -191,15 +191,5 @@ enum WinogradConvolution {
             if index >= 0 && index < size { return index }
             return wrap ? (index % size + size) % size : -1
         }
-    }
-
-    /// Stores eight floats as bf16 (rounded to nearest even; NaN stays NaN).
-    @inline(__always)
-    static func store(_ x: V, _ to: UnsafeMutablePointer<UInt16>) {
-        let b = unsafeBitCast(x, to: SIMD8<UInt32>.self)
-        var r = (b &+ 0x7FFF &+ ((b &>> 16) & 1)) &>> 16
-        // NaN found by a float comparison: Swift compares integer vectors lane by lane.
-        r.replace(with: 0x7FC0, where: x .!= x)
-        UnsafeMutableRawPointer(to).storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: r), as: SIMD8<UInt16>.self)
     }
 }
