@@ -73,12 +73,21 @@ enum DNNLMemory {
     }
 
     /// Builds the primitive for an initialised operation descriptor (matmul, softmax, ...)
-    /// on the shared engine, with its own scratchpad (`userScratchpad`); `inspect` reads
+    /// on the shared engine, with its own scratchpad (`userScratchpad`) and `postOps`
+    /// appended in order (e.g. `dnnl_post_ops_append_eltwise`); `inspect` reads
     /// from the primitive descriptor (chosen layouts) before it is destroyed.
     static func primitive<Descriptor, Extra>(_ desc: inout Descriptor, _ what: @autoclosure () -> String,
+                                             postOps: [(dnnl_post_ops_t) -> dnnl_status_t] = [],
                                              inspect: (dnnl_primitive_desc_t) -> Extra) -> Built<Extra> {
         let attr = userScratchpad()
         defer { dnnl_primitive_attr_destroy(attr) }
+        if !postOps.isEmpty {
+            var ops: dnnl_post_ops_t?
+            DNNLEngine.check(dnnl_post_ops_create(&ops), "post-ops")
+            defer { dnnl_post_ops_destroy(ops) }
+            for append in postOps { DNNLEngine.check(append(ops!), "\(what()) post-op") }
+            DNNLEngine.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops attribute")
+        }
         var pd: dnnl_primitive_desc_t?
         DNNLEngine.check(dnnl_primitive_desc_create(&pd, &desc, attr, DNNLEngine.shared.engine, nil), "\(what()) primitive descriptor")
         defer { dnnl_primitive_desc_destroy(pd) }

@@ -3,8 +3,9 @@ import Foundation
 
 /// One oneDNN matmul over operands the caller owns and lays out:
 /// c[m, n] = a[m, k] · b[k, n], a and b (bf16 or fp32) given by their strides (so Kᵀ is
-/// K read column-wise, with no copy), c fp32. Attention runs QKᵀ and PV through it, block
-/// by block of query rows. Like `DNNLConvolution`, every call runs on the calling thread.
+/// K read column-wise, with no copy), c fp32, or with `exponential` c = exp(a · b) as
+/// bf16 (an eltwise post-op). Attention runs QKᵀ and PV through it, block by block of
+/// query rows. Like `DNNLConvolution`, every call runs on the calling thread.
 final class DNNLStridedMatmul: @unchecked Sendable {
     /// One problem. Strides are in elements: a's rows, b's along k and along n, c's rows.
     struct Geometry: Hashable {
@@ -14,6 +15,9 @@ final class DNNLStridedMatmul: @unchecked Sendable {
         var band: Int
         /// bf16 operands (true) or fp32.
         var bf16 = true
+        /// c = exp(a · b), stored as bf16 (bf16 operands only): attention's unnormalised
+        /// probabilities where the scores are known to be bounded.
+        var exponential = false
     }
 
     let geometry: Geometry
@@ -33,10 +37,12 @@ final class DNNLStridedMatmul: @unchecked Sendable {
         let operands = g.bf16 ? dnnl_bf16 : dnnl_f32
         var aDesc = DNNLMemory.descriptor([g.m, g.k], strides: [g.lda, 1], operands)
         var bDesc = DNNLMemory.descriptor([g.k, g.n], strides: [g.bStrideK, g.bStrideN], operands)
-        var cDesc = DNNLMemory.descriptor([g.m, g.n], strides: [g.ldc, 1])
+        precondition(!g.exponential || g.bf16, "exponential matmuls take bf16 operands")
+        var cDesc = DNNLMemory.descriptor([g.m, g.n], strides: [g.ldc, 1], g.exponential ? dnnl_bf16 : dnnl_f32)
         var desc = dnnl_matmul_desc_t()
         DNNLEngine.check(dnnl_matmul_desc_init(&desc, &aDesc, &bDesc, nil, &cDesc), "matmul descriptor \(g)")
-        let built = DNNLMemory.primitive(&desc, "matmul \(g)") { _ in () }
+        let exp: [(dnnl_post_ops_t) -> dnnl_status_t] = g.exponential ? [{ dnnl_post_ops_append_eltwise($0, 1, dnnl_eltwise_exp, 0, 0) }] : []
+        let built = DNNLMemory.primitive(&desc, "matmul \(g)", postOps: exp) { _ in () }
         (primitive, implementation, scratchpad) = (built.primitive, built.implementation, built.scratchpad)
         a = DNNLMemory.unbound(&aDesc)
         b = DNNLMemory.unbound(&bDesc)
@@ -49,9 +55,9 @@ final class DNNLStridedMatmul: @unchecked Sendable {
         dnnl_stream_destroy(stream)
     }
 
-    /// Computes c = a · b on the operands at these addresses (`a` and `b` of the geometry's
-    /// type, fp32 `c`).
-    func run(a aData: UnsafeRawPointer, b bData: UnsafeRawPointer, c cData: UnsafeMutablePointer<Float>) {
+    /// Computes c = a · b (or its exponential) on the operands at these addresses (`a` and
+    /// `b` of the geometry's type, `c` fp32 or, when exponential, bf16).
+    func run(a aData: UnsafeRawPointer, b bData: UnsafeRawPointer, c cData: UnsafeMutableRawPointer) {
         DNNLEngine.singleThreaded()
         lock.lock()
         defer { lock.unlock() }

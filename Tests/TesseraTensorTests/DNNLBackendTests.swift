@@ -159,9 +159,37 @@ final class DNNLBackendTests: XCTestCase {
             XCTAssertGreaterThan(err, 1e-6, "bf16 rounding must show: is bf16 really used?")
             XCTAssertLessThan(err, 3e-2, "b \(b) lq \(lq) lk \(lk) dim \(dim) heads \(heads) causal \(causal)")
         }
-        // A strided bf16 operand gets oneDNN's bf16 GEMM ("gemm:jit"), never its reference loops.
+        // Head-major bf16 operands get oneDNN's JIT kernels (brgemm), never its reference loops.
         XCTAssertTrue(DNNLPrimitives.stridedMatmuls.implementations.keys.allSatisfy { !$0.contains("ref") },
                       "\(DNNLPrimitives.stridedMatmuls.implementations)")
+    }
+
+    /// bf16 attention whose scores are too large for exp without the max shift
+    /// (`BoundedScores`) takes the softmax instead, block by block: queries scaled by 40
+    /// in the first half of the rows, by 1 in the rest, so one call mixes both paths.
+    func testBF16AttentionWithLargeScoresFallsBackToTheSoftmax() throws {
+        try XCTSkipUnless(ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa), "bf16 needs AVX512_BF16; this CPU: \(DNNLBackend.isa)")
+        let (savedWorkers, savedBlock) = (Parallel.workerOverride, OpenBLASBackend.attentionBlockFloats)
+        Parallel.workerOverride = 2
+        OpenBLASBackend.attentionBlockFloats = 1 << 12
+        defer { Parallel.workerOverride = savedWorkers; OpenBLASBackend.attentionBlockFloats = savedBlock }
+        let (lq, lk, dim, heads) = (160, 96, 64, 2)
+        let q = random([1, lq, dim]), k = random([1, lk, dim]), v = random([1, lk, dim])
+        for i in 0..<(lq / 2 * dim) { q.data[i] *= 40 }
+        // The first rows' scores can reach 40 |q| |k| / 8, beyond the limit; the last rows' cannot.
+        let scale = 1 / Float(dim / heads).squareRoot()
+        let keys = BoundedScores.maxNorm(k.data, rows: lk, stride: dim, count: dim / heads)
+        XCTAssertFalse(BoundedScores.allows(query: scale * BoundedScores.maxNorm(q.data, rows: 1, stride: dim, count: dim / heads), key: keys))
+        XCTAssertTrue(BoundedScores.allows(query: scale * BoundedScores.maxNorm(q.data + (lq - 1) * dim, rows: 1, stride: dim, count: dim / heads),
+                                           key: keys))
+        let got = DNNLBackend(precision: .bf16).attention(q: q, k: k, v: v, heads: heads, causal: false)
+        let ref = OpenBLASBackend().attention(q: q, k: k, v: v, heads: heads, causal: false)
+        XCTAssertFalse(got.scalars.contains { !$0.isFinite }, "no overflow to inf or NaN")
+        let half = lq / 2 * dim
+        var (large, small): (Float, Float) = (0, 0)
+        for i in 0..<got.count { if i < half { large = max(large, abs(got.data[i] - ref.data[i])) } else { small = max(small, abs(got.data[i] - ref.data[i])) } }
+        XCTAssertLessThan(large, 0.1, "large scores (softmax path)")
+        XCTAssertLessThan(small, 3e-2, "bounded scores (exp in the matmul)")
     }
 
     /// fp32 attention on oneDNN's matmuls and softmax (Tessera's under a causal mask): the

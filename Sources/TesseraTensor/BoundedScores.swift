@@ -1,0 +1,53 @@
+/// Attention without the softmax's max pass, where the scores are provably small.
+///
+/// softmax(s) = exp(s - c) / Σ exp(s - c) for any shift c; the max is subtracted only so
+/// that exp cannot overflow. When every score of a block satisfies |s| ≤ `limit` (by
+/// Cauchy–Schwarz, |q · k| ≤ |q| |k|, so the largest query norm times the largest key norm
+/// bounds them all), exp(s) itself lies within [e^-60, e^60], normal in fp32 and bf16, and
+/// a row of up to 10^12 of them sums without overflow. The QKᵀ matmul then applies exp as
+/// a post-op and writes bf16 directly, the PV product runs on those unnormalised values,
+/// and each output row is divided by its row's sum: the same values as the softmax up to
+/// rounding (each probability is rounded to bf16 once either way), without the separate
+/// softmax kernel's passes over the score block (a third of bf16 attention's time at
+/// 4,096 tokens, docs/BENCHMARKS.md).
+enum BoundedScores {
+    /// Largest |score| bound taken without the max shift (exp(88) is the fp32 limit).
+    static let limit: Float = 60
+    /// Headroom for the bf16 rounding of Q and K (each norm grows by at most 2^-8).
+    static let roundingMargin: Float = 1.01
+
+    /// The largest Euclidean norm among `rows` vectors of `count` floats, `stride` apart.
+    static func maxNorm(_ p: UnsafePointer<Float>, rows: Int, stride: Int, count: Int) -> Float {
+        var most: Float = 0
+        for r in 0..<rows {
+            let v = p + r * stride
+            var s = VectorMath.V(repeating: 0)
+            var i = 0
+            while i + 8 <= count {
+                let x = UnsafeRawPointer(v + i).loadUnaligned(as: VectorMath.V.self)
+                s += x * x
+                i += 8
+            }
+            var t = s.sum()
+            while i < count { t += v[i] * v[i]; i += 1 }
+            most = max(most, t)
+        }
+        return most.squareRoot()
+    }
+
+    /// Whether scores of queries with norms up to `query` against keys up to `key` (the
+    /// query scale already applied) stay within `limit`, rounding included. NaN: no.
+    static func allows(query: Float, key: Float) -> Bool {
+        query * key * roundingMargin <= limit
+    }
+
+    /// Divides each of `rows` output rows (`count` floats, `stride` apart) by the sum of
+    /// its row of `cols` unnormalised bf16 probabilities.
+    static func normalise(_ out: UnsafeMutablePointer<Float>, rows: Int, stride: Int, count: Int,
+                          probabilities: UnsafePointer<UInt16>, cols: Int) {
+        for r in 0..<rows {
+            let inverse = 1 / BFloat16.sum(probabilities + r * cols, count: cols)
+            VectorMath.scale(out + r * stride, count: count, inverse)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+/// softmax(QKᵀ / sqrt(dh)) V on oneDNN: QKᵀ and PV as matmuls (`DNNLStridedMatmul`, bf16
+/// operands in bf16 mode, fp32 otherwise) on blocks of query rows, as the reference blocks
+/// them (`OpenBLASBackend.queryBlocks`), so the whole score matrix never goes through memory.
+///
+/// - fp32: Q is scaled into a copy and read strided, K in place (Kᵀ column-wise), V
+///   head-major; scores stay fp32 and the softmax runs on oneDNN's kernel (`DNNLSoftmax`),
+///   or on Tessera's under a causal mask.
+/// - bf16: Q (scaled), K and V are converted once per call into head-major [batch * heads,
+///   tokens, dh] bf16, so every product is on dense operands and gets oneDNN's brgemm
+///   kernel. A block whose scores are bounded (`BoundedScores`) takes exp as the QKᵀ
+///   matmul's post-op, straight to bf16, and PV's rows are normalised afterwards: no
+///   softmax kernel (at 4,096 tokens, 5 heads: 70 against 95 ms, docs/BENCHMARKS.md).
+///   Other blocks get fp32 scores and the softmax.
+enum DNNLAttention {
+    static func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool, bf16: Bool) -> Tensor {
+        let (bsz, lq, lk, dim, dh) = OpenBLASBackend.attentionShape(q: q, k: k, v: v, heads: heads)
+        let out = Tensor(uninitialized: [bsz, lq, dim])
+        guard lq > 0 && lk > 0 else { return out }
+        let operands = Operands(bsz: bsz, heads: heads, dim: dim, dh: dh)
+        defer { operands.release() }
+        let queryScale = 1 / Float(dh).squareRoot()
+        // Element offsets of a (unit, first query row) block's Q and of a unit's K.
+        let qh: UnsafeRawPointer, kh: UnsafeRawPointer
+        let qOffset: (Int, Int) -> Int, kOffset: (Int) -> Int
+        if bf16 {
+            (qh, kh) = (operands.headMajor(q, scale: queryScale, bf16: true), operands.headMajor(k, bf16: true))
+            qOffset = { unit, r0 in (unit * lq + r0) * dh }
+            kOffset = { unit in unit * lk * dh }
+        } else {
+            (qh, kh) = (operands.scaled(q, by: queryScale), UnsafeRawPointer(k.data))
+            qOffset = { unit, r0 in (unit / heads) * lq * dim + r0 * dim + (unit % heads) * dh }
+            kOffset = { unit in (unit / heads) * lk * dim + (unit % heads) * dh }
+        }
+        // PV reads V head-major, one dense [lk, dh] matrix per head, and writes a dense block:
+        // oneDNN then picks its brgemm kernel, 1.5x faster in fp32 than the gemm it runs on
+        // strided operands at head dim 64 (a one-thread C benchmark: 95 against 64 GFLOP/s).
+        let vh = operands.headMajor(v, bf16: bf16)
+        let (lda, bStrideN) = bf16 ? (dh, dh) : (dim, dim)
+        let size = bf16 ? 2 : 4
+        let units = bsz * heads
+        // The largest key norm per (batch, head), for the bounded-scores test.
+        let bounds = bf16 && !causal
+        let keyNorms = bounds ? Self.keyNorms(k, units: units, heads: heads, lk: lk, dim: dim, dh: dh) : []
+        let workers = 2 * lq * lk * dh * units >= OpenBLASBackend.parallelFlops ? Parallel.workers : 1
+        let blocks = OpenBLASBackend.queryBlocks(lq: lq, lk: lk, units: units, workers: workers)
+        let rowsPerBlock = (lq + blocks - 1) / blocks
+        let total = units * blocks
+        // Tasks are dealt round-robin so that each worker has its own primitives.
+        Parallel.tasks(min(workers, total), workers: workers) { worker in
+            let count = rowsPerBlock * lk
+            // fp32 probabilities overwrite the scores; bf16 ones go to their own buffer.
+            let probsFloats = BFloat16.floats(for: count), blockFloats = rowsPerBlock * dh
+            let scores = BufferPool.shared.acquire(count), probsStorage = bf16 ? BufferPool.shared.acquire(probsFloats) : scores
+            let block = BufferPool.shared.acquire(blockFloats)
+            defer {
+                BufferPool.shared.release(scores, count: count)
+                BufferPool.shared.release(block, count: blockFloats)
+                if bf16 { BufferPool.shared.release(probsStorage, count: probsFloats) }
+            }
+            let probs = UnsafeMutableRawPointer(probsStorage)
+            for task in stride(from: worker, to: total, by: workers) {
+                let unit = task / blocks
+                let (b, hd) = (unit / heads, unit % heads)
+                let r0 = (task % blocks) * rowsPerBlock
+                let rows = min(rowsPerBlock, lq - r0)
+                guard rows > 0 else { continue }
+                let off = b * lq * dim + r0 * dim + hd * dh
+                let bounded = bounds && BoundedScores.allows(
+                    query: queryScale * BoundedScores.maxNorm(q.data + off, rows: rows, stride: dim, count: dh), key: keyNorms[unit])
+                let qk = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
+                    m: rows, k: dh, n: lk, lda: lda, bStrideK: 1, bStrideN: bStrideN, ldc: lk, band: worker, bf16: bf16,
+                    exponential: bounded))
+                qk.run(a: qh + qOffset(unit, r0) * size, b: kh + kOffset(unit) * size, c: bounded ? probs : UnsafeMutableRawPointer(scores))
+                if bounded {
+                    // exp(QKᵀ) is already in `probs`; the output rows are normalised below.
+                } else if causal {
+                    // Tessera's softmax: oneDNN's would turn a fully masked row into NaNs.
+                    for i in 0..<rows where r0 + i + 1 < lk {
+                        (scores + i * lk + r0 + i + 1).update(repeating: -.infinity, count: lk - r0 - i - 1)
+                    }
+                    Softmax.rowsSerial(scores, rows: 0..<rows, cols: lk)
+                    if bf16 { BFloat16.run(scores, count: rows * lk, into: probs.bindMemory(to: UInt16.self, capacity: count)) }
+                } else {
+                    let softmax = DNNLPrimitives.softmaxes.primitive(for: DNNLSoftmax.Geometry(rows: rows, cols: lk, bf16: bf16, band: worker))
+                    softmax.run(scores: scores, probabilities: probs)
+                }
+                let pv = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
+                    m: rows, k: lk, n: dh, lda: lk, bStrideK: dh, bStrideN: 1, ldc: dh, band: worker, bf16: bf16))
+                pv.run(a: probs, b: vh + unit * lk * dh * size, c: UnsafeMutableRawPointer(block))
+                // The dense block's rows go to the head's columns.
+                for i in 0..<rows { (out.data + off + i * dim).update(from: block + i * dh, count: dh) }
+                if bounded {
+                    BoundedScores.normalise(out.data + off, rows: rows, stride: dim, count: dh,
+                                            probabilities: probs.assumingMemoryBound(to: UInt16.self), cols: lk)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The largest norm among each (batch, head)'s keys.
+    private static func keyNorms(_ k: Tensor, units: Int, heads: Int, lk: Int, dim: Int, dh: Int) -> [Float] {
+        var norms = [Float](repeating: 0, count: units)
+        let src = UnsafePointer(k.data)
+        norms.withUnsafeMutableBufferPointer { buffer in
+            let to = buffer.baseAddress!
+            Parallel.forEach(units, costPerItem: lk * dh) { r in
+                for unit in r {
+                    to[unit] = BoundedScores.maxNorm(src + (unit / heads) * lk * dim + (unit % heads) * dh, rows: lk, stride: dim, count: dh)
+                }
+            }
+        }
+        return norms
+    }
+
+    /// One call's operand copies, in pooled float storage (bf16: two values per float).
+    private final class Operands {
+        let bsz, heads, dim, dh: Int
+        private var pooled: [(UnsafeMutablePointer<Float>, Int)] = []
+
+        init(bsz: Int, heads: Int, dim: Int, dh: Int) { (self.bsz, self.heads, self.dim, self.dh) = (bsz, heads, dim, dh) }
+
+        func release() { for (p, n) in pooled { BufferPool.shared.release(p, count: n) } }
+
+        private func acquire(_ floats: Int) -> UnsafeMutablePointer<Float> {
+            let p = BufferPool.shared.acquire(floats)
+            pooled.append((p, floats))
+            return p
+        }
+
+        /// `t` [batch, tokens, dim] times `scale`, in fp32, same layout.
+        func scaled(_ t: Tensor, by scale: Float) -> UnsafeRawPointer {
+            let p = acquire(t.count), src = t.data
+            Parallel.forEach(t.count) { r in for i in r { p[i] = src[i] * scale } }
+            return UnsafeRawPointer(p)
+        }
+
+        /// `t` [batch, tokens, heads * dh] times `scale` as [batch * heads, tokens, dh], in bf16 or fp32.
+        func headMajor(_ t: Tensor, scale: Float = 1, bf16: Bool) -> UnsafeRawPointer {
+            let p = acquire(bf16 ? BFloat16.floats(for: t.count) : t.count)
+            let half = UnsafeMutableRawPointer(p).assumingMemoryBound(to: UInt16.self)
+            let (src, l, heads, dim, dh) = (t.data, t.shape[1], heads, dim, dh)
+            Parallel.forEach(bsz * l, costPerItem: dim) { rows in
+                for row in rows {
+                    let (b, i) = (row / l, row % l)
+                    for hd in 0..<heads {
+                        let from = src + row * dim + hd * dh, to = ((b * heads + hd) * l + i) * dh
+                        if bf16 {
+                            BFloat16.run(from, count: dh, scale: scale, into: half + to)
+                        } else if scale == 1 {
+                            (p + to).update(from: from, count: dh)
+                        } else {
+                            for j in 0..<dh { p[to + j] = from[j] * scale }
+                        }
+                    }
+                }
+            }
+            return UnsafeRawPointer(p)
+        }
+    }
+}
