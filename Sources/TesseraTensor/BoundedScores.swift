@@ -5,11 +5,11 @@
 /// Cauchy–Schwarz, |q · k| ≤ |q| |k|, so the largest query norm times the largest key norm
 /// bounds them all), exp(s) itself lies within [e^-60, e^60], normal in fp32 and bf16, and
 /// a row of up to 10^12 of them sums without overflow. The QKᵀ matmul then applies exp as
-/// a post-op and writes bf16 directly, the PV product runs on those unnormalised values,
-/// and each output row is divided by its row's sum: the same values as the softmax up to
-/// rounding (each probability is rounded to bf16 once either way), without the separate
-/// softmax kernel's passes over the score block (a third of bf16 attention's time at
-/// 4,096 tokens, docs/BENCHMARKS.md).
+/// a post-op and writes the probabilities' type (bf16 or fp32) directly, the PV product
+/// runs on those unnormalised values, and each output row is divided by its row's sum:
+/// the same values as the softmax up to rounding (in bf16 each probability is rounded
+/// once either way), without the softmax kernel's passes over the score block (a third of
+/// bf16 attention's time at 4,096 tokens, docs/BENCHMARKS.md).
 enum BoundedScores {
     /// Largest |score| bound taken without the max shift (exp(88) is the fp32 limit).
     static let limit: Float = 60
@@ -39,6 +39,14 @@ enum BoundedScores {
     /// query scale already applied) stay within `limit`, rounding included. NaN: no.
     static func allows(query: Float, key: Float) -> Bool {
         query * key * roundingMargin <= limit
+    }
+
+    /// `normalise` for fp32 probabilities.
+    static func normalise(_ out: UnsafeMutablePointer<Float>, rows: Int, stride: Int, count: Int,
+                          probabilities: UnsafePointer<Float>, cols: Int) {
+        for r in 0..<rows {
+            VectorMath.scale(out + r * stride, count: count, 1 / VectorMath.sum(probabilities + r * cols, count: cols))
+        }
     }
 
     /// Divides each of `rows` output rows (`count` floats, `stride` apart) by the sum of

@@ -2,15 +2,14 @@
 /// operands in bf16 mode, fp32 otherwise) on blocks of query rows, as the reference blocks
 /// them (`OpenBLASBackend.queryBlocks`), so the whole score matrix never goes through memory.
 ///
-/// - fp32: Q is scaled into a copy and read strided, K in place (Kᵀ column-wise), V
-///   head-major; scores stay fp32 and the softmax runs on oneDNN's kernel (`DNNLSoftmax`),
-///   or on Tessera's under a causal mask.
-/// - bf16: Q (scaled), K and V are converted once per call into head-major [batch * heads,
-///   tokens, dh] bf16, so every product is on dense operands and gets oneDNN's brgemm
-///   kernel. A block whose scores are bounded (`BoundedScores`) takes exp as the QKᵀ
-///   matmul's post-op, straight to bf16, and PV's rows are normalised afterwards: no
-///   softmax kernel (at 4,096 tokens, 5 heads: 70 against 95 ms, docs/BENCHMARKS.md).
-///   Other blocks get fp32 scores and the softmax.
+/// Q (scaled by 1/sqrt(dh)), K and V are copied once per call into head-major [batch *
+/// heads, tokens, dh] (converted to bf16 in bf16 mode): on dense operands oneDNN picks its
+/// brgemm kernels, where strided ones got its older gemm. A block whose scores are bounded
+/// (`BoundedScores`) takes exp as the QKᵀ matmul's post-op, straight into the
+/// probabilities (bf16 or fp32), and PV's rows are divided by the row sums afterwards: no
+/// softmax kernel. Other blocks get fp32 scores and oneDNN's softmax (`DNNLSoftmax`), or
+/// Tessera's under a causal mask. At 4,096 tokens and 5 heads of 64 this took bf16
+/// attention from 95 to 70 ms and fp32 from 150 to 122 ms (docs/BENCHMARKS.md).
 enum DNNLAttention {
     static func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool, bf16: Bool) -> Tensor {
         let (bsz, lq, lk, dim, dh) = OpenBLASBackend.attentionShape(q: q, k: k, v: v, heads: heads)
@@ -19,27 +18,13 @@ enum DNNLAttention {
         let operands = Operands(bsz: bsz, heads: heads, dim: dim, dh: dh)
         defer { operands.release() }
         let queryScale = 1 / Float(dh).squareRoot()
-        // Element offsets of a (unit, first query row) block's Q and of a unit's K.
-        let qh: UnsafeRawPointer, kh: UnsafeRawPointer
-        let qOffset: (Int, Int) -> Int, kOffset: (Int) -> Int
-        if bf16 {
-            (qh, kh) = (operands.headMajor(q, scale: queryScale, bf16: true), operands.headMajor(k, bf16: true))
-            qOffset = { unit, r0 in (unit * lq + r0) * dh }
-            kOffset = { unit in unit * lk * dh }
-        } else {
-            (qh, kh) = (operands.scaled(q, by: queryScale), UnsafeRawPointer(k.data))
-            qOffset = { unit, r0 in (unit / heads) * lq * dim + r0 * dim + (unit % heads) * dh }
-            kOffset = { unit in (unit / heads) * lk * dim + (unit % heads) * dh }
-        }
-        // PV reads V head-major, one dense [lk, dh] matrix per head, and writes a dense block:
-        // oneDNN then picks its brgemm kernel, 1.5x faster in fp32 than the gemm it runs on
-        // strided operands at head dim 64 (a one-thread C benchmark: 95 against 64 GFLOP/s).
-        let vh = operands.headMajor(v, bf16: bf16)
-        let (lda, bStrideN) = bf16 ? (dh, dh) : (dim, dim)
+        // Every operand head-major and dense, so that oneDNN picks its brgemm kernels.
+        let qh = operands.headMajor(q, scale: queryScale, bf16: bf16)
+        let kh = operands.headMajor(k, bf16: bf16), vh = operands.headMajor(v, bf16: bf16)
         let size = bf16 ? 2 : 4
         let units = bsz * heads
         // The largest key norm per (batch, head), for the bounded-scores test.
-        let bounds = bf16 && !causal
+        let bounds = !causal
         let keyNorms = bounds ? Self.keyNorms(k, units: units, heads: heads, lk: lk, dim: dim, dh: dh) : []
         let workers = 2 * lq * lk * dh * units >= OpenBLASBackend.parallelFlops ? Parallel.workers : 1
         let blocks = OpenBLASBackend.queryBlocks(lq: lq, lk: lk, units: units, workers: workers)
@@ -68,9 +53,9 @@ enum DNNLAttention {
                 let bounded = bounds && BoundedScores.allows(
                     query: queryScale * BoundedScores.maxNorm(q.data + off, rows: rows, stride: dim, count: dh), key: keyNorms[unit])
                 let qk = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
-                    m: rows, k: dh, n: lk, lda: lda, bStrideK: 1, bStrideN: bStrideN, ldc: lk, band: worker, bf16: bf16,
+                    m: rows, k: dh, n: lk, lda: dh, bStrideK: 1, bStrideN: dh, ldc: lk, band: worker, bf16: bf16,
                     exponential: bounded))
-                qk.run(a: qh + qOffset(unit, r0) * size, b: kh + kOffset(unit) * size, c: bounded ? probs : UnsafeMutableRawPointer(scores))
+                qk.run(a: qh + (unit * lq + r0) * dh * size, b: kh + unit * lk * dh * size, c: bounded ? probs : UnsafeMutableRawPointer(scores))
                 if bounded {
                     // exp(QKᵀ) is already in `probs`; the output rows are normalised below.
                 } else if causal {
@@ -90,8 +75,13 @@ enum DNNLAttention {
                 // The dense block's rows go to the head's columns.
                 for i in 0..<rows { (out.data + off + i * dim).update(from: block + i * dh, count: dh) }
                 if bounded {
-                    BoundedScores.normalise(out.data + off, rows: rows, stride: dim, count: dh,
-                                            probabilities: probs.assumingMemoryBound(to: UInt16.self), cols: lk)
+                    if bf16 {
+                        BoundedScores.normalise(out.data + off, rows: rows, stride: dim, count: dh,
+                                                probabilities: probs.assumingMemoryBound(to: UInt16.self), cols: lk)
+                    } else {
+                        BoundedScores.normalise(out.data + off, rows: rows, stride: dim, count: dh,
+                                                probabilities: probs.assumingMemoryBound(to: Float.self), cols: lk)
+                    }
                 }
             }
         }
@@ -126,13 +116,6 @@ enum DNNLAttention {
             let p = BufferPool.shared.acquire(floats)
             pooled.append((p, floats))
             return p
-        }
-
-        /// `t` [batch, tokens, dim] times `scale`, in fp32, same layout.
-        func scaled(_ t: Tensor, by scale: Float) -> UnsafeRawPointer {
-            let p = acquire(t.count), src = t.data
-            Parallel.forEach(t.count) { r in for i in r { p[i] = src[i] * scale } }
-            return UnsafeRawPointer(p)
         }
 
         /// `t` [batch, tokens, heads * dh] times `scale` as [batch * heads, tokens, dh], in bf16 or fp32.

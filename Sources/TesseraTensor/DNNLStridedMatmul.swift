@@ -3,8 +3,8 @@ import Foundation
 
 /// One oneDNN matmul over operands the caller owns and lays out:
 /// c[m, n] = a[m, k] · b[k, n], a and b (bf16 or fp32) given by their strides (so Kᵀ is
-/// K read column-wise, with no copy), c fp32, or with `exponential` c = exp(a · b) as
-/// bf16 (an eltwise post-op). Attention runs QKᵀ and PV through it, block by block of
+/// K read column-wise, with no copy), c fp32, or with `exponential` c = exp(a · b) in the
+/// operands' type (an eltwise post-op). Attention runs QKᵀ and PV through it, block by block of
 /// query rows. Like `DNNLConvolution`, every call runs on the calling thread.
 final class DNNLStridedMatmul: @unchecked Sendable {
     /// One problem. Strides are in elements: a's rows, b's along k and along n, c's rows.
@@ -15,7 +15,7 @@ final class DNNLStridedMatmul: @unchecked Sendable {
         var band: Int
         /// bf16 operands (true) or fp32.
         var bf16 = true
-        /// c = exp(a · b), stored as bf16 (bf16 operands only): attention's unnormalised
+        /// c = exp(a · b), stored in the operands' type: attention's unnormalised
         /// probabilities where the scores are known to be bounded.
         var exponential = false
     }
@@ -37,8 +37,7 @@ final class DNNLStridedMatmul: @unchecked Sendable {
         let operands = g.bf16 ? dnnl_bf16 : dnnl_f32
         var aDesc = DNNLMemory.descriptor([g.m, g.k], strides: [g.lda, 1], operands)
         var bDesc = DNNLMemory.descriptor([g.k, g.n], strides: [g.bStrideK, g.bStrideN], operands)
-        precondition(!g.exponential || g.bf16, "exponential matmuls take bf16 operands")
-        var cDesc = DNNLMemory.descriptor([g.m, g.n], strides: [g.ldc, 1], g.exponential ? dnnl_bf16 : dnnl_f32)
+        var cDesc = DNNLMemory.descriptor([g.m, g.n], strides: [g.ldc, 1], g.exponential ? operands : dnnl_f32)
         var desc = dnnl_matmul_desc_t()
         DNNLEngine.check(dnnl_matmul_desc_init(&desc, &aDesc, &bDesc, nil, &cDesc), "matmul descriptor \(g)")
         let exp: [(dnnl_post_ops_t) -> dnnl_status_t] = g.exponential ? [{ dnnl_post_ops_append_eltwise($0, 1, dnnl_eltwise_exp, 0, 0) }] : []
@@ -56,7 +55,7 @@ final class DNNLStridedMatmul: @unchecked Sendable {
     }
 
     /// Computes c = a · b (or its exponential) on the operands at these addresses (`a` and
-    /// `b` of the geometry's type, `c` fp32 or, when exponential, bf16).
+    /// `b` of the geometry's type, `c` fp32 or, when exponential, of the operands' type).
     func run(a aData: UnsafeRawPointer, b bData: UnsafeRawPointer, c cData: UnsafeMutableRawPointer) {
         DNNLEngine.singleThreaded()
         lock.lock()
