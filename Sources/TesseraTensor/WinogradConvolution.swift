@@ -3,10 +3,12 @@
 /// input and output channel pair instead of 36, so 2.25 times fewer multiply-adds than the
 /// direct convolution oneDNN 2.6 offers in bf16 (it has Winograd for fp32 only).
 ///
-/// Per band of tile rows: the input transform V = Bᵀ d B (additions only, in fp32, rounded
-/// to bf16 once), 16 bf16 matrix products with fp32 accumulation against the transformed
-/// weights (`WinogradWeights`, packed by oneDNN: `DNNLBatchedMatmul`), then the output
-/// transform Y = Aᵀ M A in fp32 with the bias and the epilogue (residual, ReLU) fused.
+/// The input transform V = Bᵀ d B (additions only, in fp32, rounded to bf16 once), 16 bf16
+/// matrix products with fp32 accumulation against the transformed weights
+/// (`WinogradWeights`, packed by oneDNN: `DNNLBatchedMatmul`, two batches of 8 positions),
+/// then the output transform Y = Aᵀ M A in fp32 with the bias and the epilogue (residual,
+/// ReLU) fused. Workers take bands of tiles on large planes, and on small ones (up to
+/// `positionSplitTiles` per worker) one half of the positions each, over all tiles.
 /// The transforms of F(2x2, 3x3) only add, subtract and halve, so the extra rounding is
 /// the bf16 rounding of sums of up to four inputs and of the halved weights: the error
 /// stays of the order of direct bf16's (measured in docs/BENCHMARKS.md and asserted in
@@ -24,6 +26,13 @@ enum WinogradConvolution {
     /// Bytes of fp32 products per chunk of tiles, and the fewest tiles per chunk.
     static let chunkBytes = 2 << 20
     static let minChunkTiles = 64
+    /// Up to this many tiles per worker, the workers split the 16 tile positions (two
+    /// halves of the products over all tiles, each against half of the weights) instead of
+    /// the tiles: bands of 32 to 128 tiles (16x16 and 32x32 planes on two workers) made
+    /// products too short for the weights each band read in full (1,280 channels at 16x16:
+    /// 13.0 against 10.9 ms; 1,920 to 640 at 32x32: 32.3 against 27.8 ms). From 256 tiles
+    /// per worker on, bands of tiles in cache-sized chunks are faster again (docs/BENCHMARKS.md).
+    static let positionSplitTiles = 128
 
     /// Whether a convolution runs here: 3x3, stride 1, padding under 3, input and output
     /// channels in whole 16-channel blocks, and at least `minTiles` output tiles per image.
@@ -45,42 +54,96 @@ enum WinogradConvolution {
         let u = WinogradWeights.shared.transformed(weight, releasePlain: releasePlain)
         let (tilesY, tilesX) = ((ho + 1) / 2, (wo + 1) / 2)
         let tileRows = n * tilesY
-        let bands = tileRows * tilesX * c * oc * 16 >= OpenBLASBackend.parallelFlops ? min(Parallel.workers, tileRows) : 1
-        let rowsPerBand = (tileRows + bands - 1) / bands
+        let workers = tileRows * tilesX * c * oc * 16 >= OpenBLASBackend.parallelFlops ? Parallel.workers : 1
         let zeros = UnsafeMutablePointer<Float>.allocate(capacity: c)
         zeros.initialize(repeating: 0, count: c)
         defer { zeros.deallocate() }
         let geometry = Geometry(n: n, h: h, w: w, c: c, oc: oc, ho: ho, wo: wo, tilesY: tilesY, tilesX: tilesX,
                                 padY: o.padding.0, padX: o.padding.1,
                                 wrapY: o.paddingModeY == .circular, wrapX: o.paddingModeX == .circular)
-        let (src, dst) = (UnsafePointer(x.data), out.data)
-        let residual = epilogue.residual.map { UnsafePointer($0.data) }
-        let biasData = bias.map { UnsafePointer($0.data) }
-        // Each band runs in chunks of tiles whose products stay near the core's cache.
-        let chunk = max(Self.minChunkTiles, Self.chunkBytes / (16 * 4 * oc))
-        Parallel.tasks(bands, workers: bands) { band in
-            let first = band * rowsPerBand * tilesX, end = min(tileRows, (band + 1) * rowsPerBand) * tilesX
-            guard first < end else { return }
-            let chunks = (end - first + chunk - 1) / chunk
-            let most = (end - first + chunks - 1) / chunks  // equal chunks, no short remainder
-            let halfCount = 8 * most * c, productCount = 16 * most * oc
+        let run = Run(geometry: geometry, src: UnsafePointer(x.data), dst: out.data, zeros: zeros, u: u,
+                      bias: bias.map { UnsafePointer($0.data) }, residual: epilogue.residual.map { UnsafePointer($0.data) },
+                      relu: epilogue.relu, releasePlain: releasePlain)
+        if workers >= 2 && tileRows * tilesX <= positionSplitTiles * workers {
+            run.splittingPositions()
+        } else {
+            run.splittingTiles(bands: min(workers, tileRows))
+        }
+        return out
+    }
+
+    /// One convolution's operands and the two ways of sharing it between workers.
+    private struct Run {
+        let geometry: Geometry
+        let src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>
+        /// The transformed weights' two halves (positions 0 to 7 and 8 to 15).
+        let u: [Tensor]
+        let bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?
+        let relu, releasePlain: Bool
+
+        /// Half the products of `tiles` tiles: positions `8 * half ..< 8 * half + 8` of `v`
+        /// (bf16 [16, tiles, C]) against that half of the weights, into `m` ([16, tiles, O]).
+        private func products(half: Int, tiles: Int, v: UnsafePointer<UInt16>, m: UnsafeMutablePointer<Float>, band: Int) {
+            let g = geometry
+            let mm = DNNLPrimitives.batchedMatmuls.primitive(for: DNNLBatchedMatmul.Geometry(batch: 8, m: tiles, k: g.c, n: g.oc, band: band))
+            mm.run(source: UnsafeRawPointer(v + 8 * half * tiles * g.c), weight: u[half], out: m + 8 * half * tiles * g.oc,
+                   releasePlain: releasePlain)
+        }
+
+        /// Bands of tiles, each in chunks whose products stay near the core's cache.
+        func splittingTiles(bands: Int) {
+            let g = geometry
+            let tiles = g.n * g.tilesY * g.tilesX
+            let perBand = (tiles + bands - 1) / bands
+            let chunk = max(minChunkTiles, chunkBytes / (16 * 4 * g.oc))
+            Parallel.tasks(bands, workers: bands) { band in
+                let first = band * perBand, end = min(tiles, first + perBand)
+                guard first < end else { return }
+                let chunks = (end - first + chunk - 1) / chunk
+                let most = (end - first + chunks - 1) / chunks  // equal chunks, no short remainder
+                let halfCount = 8 * most * g.c, productCount = 16 * most * g.oc
+                let v = BufferPool.shared.acquire(halfCount), m = BufferPool.shared.acquire(productCount)
+                defer {
+                    BufferPool.shared.release(v, count: halfCount)
+                    BufferPool.shared.release(m, count: productCount)
+                }
+                let halves = UnsafeMutableRawPointer(v).bindMemory(to: UInt16.self, capacity: 16 * most * g.c)
+                var t0 = first
+                while t0 < end {
+                    let range = t0..<min(end, t0 + most)
+                    g.transformInput(src, tiles: range, plane: range.count * g.c, zeros: zeros, into: halves)
+                    for half in 0..<2 { products(half: half, tiles: range.count, v: halves, m: m, band: band) }
+                    g.transformOutput(m, tiles: range, plane: range.count * g.oc, bias: bias, residual: residual, relu: relu, into: dst)
+                    t0 = range.upperBound
+                }
+            }
+        }
+
+        /// Two workers: both halves of the tiles transformed, then one half of the
+        /// positions' products each over all tiles, then the output transform by tiles.
+        func splittingPositions() {
+            let g = geometry
+            let tiles = g.n * g.tilesY * g.tilesX
+            let halfCount = 8 * tiles * g.c, productCount = 16 * tiles * g.oc
             let v = BufferPool.shared.acquire(halfCount), m = BufferPool.shared.acquire(productCount)
             defer {
                 BufferPool.shared.release(v, count: halfCount)
                 BufferPool.shared.release(m, count: productCount)
             }
-            let halves = UnsafeMutableRawPointer(v).bindMemory(to: UInt16.self, capacity: 16 * most * c)
-            var t0 = first
-            while t0 < end {
-                let tiles = t0..<min(end, t0 + most)
-                geometry.transformInput(src, tiles: tiles, zeros: zeros, into: halves)
-                let mm = DNNLPrimitives.batchedMatmuls.primitive(for: DNNLBatchedMatmul.Geometry(batch: 16, m: tiles.count, k: c, n: oc, band: band))
-                mm.run(source: UnsafeRawPointer(halves), weight: u, out: m, releasePlain: releasePlain)
-                geometry.transformOutput(m, tiles: tiles, bias: biasData, residual: residual, relu: epilogue.relu, into: dst)
-                t0 = tiles.upperBound
+            let halves = UnsafeMutableRawPointer(v).bindMemory(to: UInt16.self, capacity: 16 * tiles * g.c)
+            let perBand = (tiles + 1) / 2
+            func range(_ band: Int) -> Range<Int> { (band * perBand)..<min(tiles, (band + 1) * perBand) }
+            Parallel.tasks(2, workers: 2) { band in
+                let r = range(band)
+                g.transformInput(src, tiles: r, plane: tiles * g.c, zeros: zeros, into: halves + r.lowerBound * g.c)
+            }
+            Parallel.tasks(2, workers: 2) { half in products(half: half, tiles: tiles, v: halves, m: m, band: half) }
+            Parallel.tasks(2, workers: 2) { band in
+                let r = range(band)
+                g.transformOutput(m + r.lowerBound * g.oc, tiles: r, plane: tiles * g.oc, bias: bias, residual: residual,
+                                  relu: relu, into: dst)
             }
         }
-        return out
     }
 
     /// One convolution's sizes.
@@ -88,11 +151,11 @@ enum WinogradConvolution {
         var n, h, w, c, oc, ho, wo, tilesY, tilesX, padY, padX: Int
         var wrapY, wrapX: Bool
 
-        /// V = Bᵀ d B for every tile of `tileRows` (tiles numbered row by row across the batch), as bf16
-        /// [16, tiles, C]; Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
-        func transformInput(_ src: UnsafePointer<Float>, tiles: Range<Int>, zeros: UnsafePointer<Float>,
+        /// V = Bᵀ d B for every tile of `tiles` (numbered row by row across the batch), as bf16
+        /// [16, tiles, C] from `v` on, positions `plane` halves apart;
+        /// Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
+        func transformInput(_ src: UnsafePointer<Float>, tiles: Range<Int>, plane: Int, zeros: UnsafePointer<Float>,
                             into v: UnsafeMutablePointer<UInt16>) {
-            let plane = tiles.count * c  // halves from one tile position to the next
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 16) { p in
                 var t = 0
                 for tile in tiles {
@@ -136,11 +199,11 @@ enum WinogradConvolution {
             }
         }
 
-        /// Y = Aᵀ M A for every tile of `tileRows` from the products `m` [16, tiles, O], plus
-        /// bias, residual and ReLU, into the output rows it covers; Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]].
-        func transformOutput(_ m: UnsafePointer<Float>, tiles: Range<Int>, bias: UnsafePointer<Float>?,
+        /// Y = Aᵀ M A for every tile of `tiles` from the products `m` [16, tiles, O] (positions
+        /// `plane` floats apart), plus bias, residual and ReLU, into the output pixels it
+        /// covers; Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]].
+        func transformOutput(_ m: UnsafePointer<Float>, tiles: Range<Int>, plane: Int, bias: UnsafePointer<Float>?,
                              residual: UnsafePointer<Float>?, relu: Bool, into dst: UnsafeMutablePointer<Float>) {
-            let plane = tiles.count * oc
             var t = 0
             for tile in tiles {
                 let (row, tx) = (tile / tilesX, tile % tilesX)

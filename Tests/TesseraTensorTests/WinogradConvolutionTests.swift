@@ -14,7 +14,9 @@ final class WinogradConvolutionTests: XCTestCase {
     }
 
     /// Zero, circular and mixed padding, no padding, odd sizes (a half tile at the edges),
-    /// a batch of two, one and several bands, fused residual and ReLU, without bias. The
+    /// a batch of two, one band, bands of tiles (40x40) and the two halves of the tile
+    /// positions (17x15 and the batch of two: under `positionSplitTiles` tiles per worker),
+    /// fused residual and ReLU, without bias. The
     /// error must stay within three times that of an exact convolution of the bf16-rounded
     /// operands (what direct bf16 computes), and must show bf16 rounding at all.
     func testMatchesTheReferenceWithinBF16Rounding() {
