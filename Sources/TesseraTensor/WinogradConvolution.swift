@@ -101,20 +101,15 @@ enum WinogradConvolution {
                 guard first < end else { return }
                 let chunks = (end - first + chunk - 1) / chunk
                 let most = (end - first + chunks - 1) / chunks  // equal chunks, no short remainder
-                let halfCount = 8 * most * g.c, productCount = 16 * most * g.oc
-                let v = BufferPool.shared.acquire(halfCount), m = BufferPool.shared.acquire(productCount)
-                defer {
-                    BufferPool.shared.release(v, count: halfCount)
-                    BufferPool.shared.release(m, count: productCount)
-                }
-                let halves = UnsafeMutableRawPointer(v).bindMemory(to: UInt16.self, capacity: 16 * most * g.c)
-                var t0 = first
-                while t0 < end {
-                    let range = t0..<min(end, t0 + most)
-                    g.transformInput(src, tiles: range, plane: range.count * g.c, zeros: zeros, into: halves)
-                    for half in 0..<2 { products(half: half, tiles: range.count, v: halves, m: m, band: band) }
-                    g.transformOutput(m, tiles: range, plane: range.count * g.oc, bias: bias, residual: residual, relu: relu, into: dst)
-                    t0 = range.upperBound
+                withBuffers(tiles: most) { halves, m in
+                    var t0 = first
+                    while t0 < end {
+                        let range = t0..<min(end, t0 + most)
+                        g.transformInput(src, tiles: range, plane: range.count * g.c, zeros: zeros, into: halves)
+                        for half in 0..<2 { products(half: half, tiles: range.count, v: halves, m: m, band: band) }
+                        g.transformOutput(m, tiles: range, plane: range.count * g.oc, bias: bias, residual: residual, relu: relu, into: dst)
+                        t0 = range.upperBound
+                    }
                 }
             }
         }
@@ -124,25 +119,31 @@ enum WinogradConvolution {
         func splittingPositions() {
             let g = geometry
             let tiles = g.n * g.tilesY * g.tilesX
-            let halfCount = 8 * tiles * g.c, productCount = 16 * tiles * g.oc
+            let perBand = (tiles + 1) / 2
+            func range(_ band: Int) -> Range<Int> { (band * perBand)..<min(tiles, (band + 1) * perBand) }
+            withBuffers(tiles: tiles) { halves, m in
+                Parallel.tasks(2, workers: 2) { band in
+                    let r = range(band)
+                    g.transformInput(src, tiles: r, plane: tiles * g.c, zeros: zeros, into: halves + r.lowerBound * g.c)
+                }
+                Parallel.tasks(2, workers: 2) { half in products(half: half, tiles: tiles, v: halves, m: m, band: half) }
+                Parallel.tasks(2, workers: 2) { band in
+                    let r = range(band)
+                    g.transformOutput(m + r.lowerBound * g.oc, tiles: r, plane: tiles * g.oc, bias: bias, residual: residual,
+                                      relu: relu, into: dst)
+                }
+            }
+        }
+
+        /// Pooled buffers for `tiles` tiles: V (bf16 [16, tiles, C]) and M (fp32 [16, tiles, O]).
+        private func withBuffers(tiles: Int, _ body: (UnsafeMutablePointer<UInt16>, UnsafeMutablePointer<Float>) -> Void) {
+            let halfCount = 8 * tiles * geometry.c, productCount = 16 * tiles * geometry.oc
             let v = BufferPool.shared.acquire(halfCount), m = BufferPool.shared.acquire(productCount)
             defer {
                 BufferPool.shared.release(v, count: halfCount)
                 BufferPool.shared.release(m, count: productCount)
             }
-            let halves = UnsafeMutableRawPointer(v).bindMemory(to: UInt16.self, capacity: 16 * tiles * g.c)
-            let perBand = (tiles + 1) / 2
-            func range(_ band: Int) -> Range<Int> { (band * perBand)..<min(tiles, (band + 1) * perBand) }
-            Parallel.tasks(2, workers: 2) { band in
-                let r = range(band)
-                g.transformInput(src, tiles: r, plane: tiles * g.c, zeros: zeros, into: halves + r.lowerBound * g.c)
-            }
-            Parallel.tasks(2, workers: 2) { half in products(half: half, tiles: tiles, v: halves, m: m, band: half) }
-            Parallel.tasks(2, workers: 2) { band in
-                let r = range(band)
-                g.transformOutput(m + r.lowerBound * g.oc, tiles: r, plane: tiles * g.oc, bias: bias, residual: residual,
-                                  relu: relu, into: dst)
-            }
+            body(UnsafeMutableRawPointer(v).bindMemory(to: UInt16.self, capacity: 2 * halfCount), m)
         }
     }
 
