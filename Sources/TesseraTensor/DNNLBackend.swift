@@ -51,6 +51,10 @@ public struct DNNLBackend: ComputeBackend {
         convolve(x, weight: weight, bias: bias, options: o, epilogue: epilogue, channelsLast: true)
     }
 
+    /// Output pixels up to which a bf16 channels-last convolution splits its output
+    /// channels between two workers instead of its rows (`OutputHalves`): 8x8 planes.
+    static let outputSplitPixels = 64
+
     /// Channels-last in every precision (`mixed`'s Winograd convolutions reorder to and
     /// from their blocked layout).
     public var prefersChannelsLast: Bool { true }
@@ -90,21 +94,21 @@ public struct DNNLBackend: ComputeBackend {
         // Floats from one row to the next, input and output.
         let (inRow, outRow) = last ? (w * c, wo * oc) : (w, wo)
         let (src, dst) = (x.data, out.data)
-        Parallel.tasks(bands, workers: bands) { band in
-            let r0 = band * rowsPerBand, r1 = min(ho, r0 + rowsPerBand)
-            guard r0 < r1 else { return }
+        // Output rows r0..<r1 and channels `channel ..< channel + outputs` (all but on small planes).
+        func band(_ band: Int, rows r0: Int, _ r1: Int, weight: Tensor, bias: Tensor?, outputs: Int, channel: Int) {
             // Input rows this band reads (in unpadded coordinates, may lie outside 0..<h).
             let first = r0 * o.stride.0 - py, lastRow = (r1 - 1) * o.stride.0 - py + kh
             let rows = wrapY ? (first..<lastRow) : (max(first, 0)..<min(lastRow, h))
             let g = DNNLConvolution.Geometry(
-                n: n, c: c, h: rows.count, w: wrapX ? w + 2 * px : w, oc: oc, kh: kh, kw: kw,
+                n: n, c: c, h: rows.count, w: wrapX ? w + 2 * px : w, oc: outputs, kh: kh, kw: kw,
                 strideY: o.stride.0, strideX: o.stride.1,
                 padTop: wrapY ? 0 : max(0, -first), padBottom: wrapY ? 0 : max(0, lastRow - h),
                 padLeft: wrapX ? 0 : px, padRight: wrapX ? 0 : px,
                 bias: bias != nil, sourcePlane: h * w, outputPlane: ho * wo, staged: wrapY || wrapX, band: band,
-                precision: precision, residual: residual != nil, relu: epilogue.relu, channelsLast: last)
+                precision: precision, residual: residual != nil, relu: epilogue.relu, channelsLast: last,
+                outputStride: outputs == oc ? 0 : oc)
             let conv = DNNLPrimitives.convolutions.primitive(for: g)
-            let bandResidual = residual.map { $0 + r0 * outRow }
+            let bandResidual = residual.map { $0 + r0 * outRow + channel }
             if g.staged {
                 conv.run(fill: {
                     if last {
@@ -112,10 +116,23 @@ public struct DNNLBackend: ComputeBackend {
                     } else {
                         Self.stage(src, planes: n * c, height: h, width: w, rows: rows, wrapX: wrapX ? px : 0, into: $0)
                     }
-                }, weight: weight, bias: bias, residual: bandResidual, dst: dst + r0 * outRow, releasePlain: releasesPlainWeights)
+                }, weight: weight, bias: bias, residual: bandResidual, dst: dst + r0 * outRow + channel, releasePlain: releasesPlainWeights)
             } else {
                 conv.run(src: src + rows.lowerBound * inRow, weight: weight, bias: bias, residual: bandResidual,
-                         dst: dst + r0 * outRow, releasePlain: releasesPlainWeights)
+                         dst: dst + r0 * outRow + channel, releasePlain: releasesPlainWeights)
+            }
+        }
+        if last && precision == .bf16 && bands >= 2 && ho * wo <= Self.outputSplitPixels && oc % 32 == 0 {
+            // Small planes: each worker computes half of the output channels from half of
+            // the weights, where bands of rows would each read all of them.
+            let halves = OutputHalves.shared.halves(weight, bias: bias, releasePlain: releasesPlainWeights)
+            Parallel.tasks(2, workers: 2) { half in
+                band(half, rows: 0, ho, weight: halves.weights[half], bias: halves.biases?[half], outputs: oc / 2, channel: half * oc / 2)
+            }
+        } else {
+            Parallel.tasks(bands, workers: bands) { b in
+                let r0 = b * rowsPerBand, r1 = min(ho, r0 + rowsPerBand)
+                if r0 < r1 { band(b, rows: r0, r1, weight: weight, bias: bias, outputs: oc, channel: 0) }
             }
         }
         return out

@@ -31,6 +31,9 @@ final class DNNLConvolution: @unchecked Sendable {
         /// pixel counts), and the primitive is asked for that layout so that no reorder
         /// transposes it (bf16 still converts the input).
         var channelsLast = false
+        /// Channels-last only: floats from one output pixel to the next when the band
+        /// writes `oc` channels of a wider output (0: `oc`, dense).
+        var outputStride = 0
 
         var outputHeight: Int { (h + padTop + padBottom - kh) / strideY + 1 }
         var outputWidth: Int { (w + padLeft + padRight - kw) / strideX + 1 }
@@ -133,9 +136,10 @@ final class DNNLConvolution: @unchecked Sendable {
         if g.channelsLast {
             // A single image's band is dense whatever the whole tensor's size: say so, so
             // that it compares equal to the primitive's own layout.
-            let images = (g.n == 1 ? g.h * g.w : plane) * g.c, outImages = (g.n == 1 ? ho * wo : g.outputPlane) * g.oc
+            let pixel = g.outputStride > 0 ? g.outputStride : g.oc
+            let images = (g.n == 1 ? g.h * g.w : plane) * g.c, outImages = (g.n == 1 ? ho * wo : g.outputPlane) * pixel
             plainSrc = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], strides: [images, 1, g.w * g.c, g.c])
-            plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], strides: [outImages, 1, wo * g.oc, g.oc])
+            plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], strides: [outImages, 1, wo * pixel, pixel])
         } else {
             plainSrc = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], strides: [g.c * plane, plane, g.w, 1])
             plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], strides: [g.oc * g.outputPlane, g.outputPlane, wo, 1])

@@ -84,6 +84,9 @@ final class DNNLBackendTests: XCTestCase {
             ([2, 24, 9, 13], [24, 24, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeX: .circular)),
             ([1, 16, 17, 17], [16, 16, 3, 3], Conv2dOptions(stride: (2, 2), padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
             ([1, 64, 8, 8], [3, 64, 1, 1], Conv2dOptions()),
+            // Small planes: bf16 splits the output channels between workers (`OutputHalves`).
+            ([1, 64, 8, 8], [64, 64, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
+            ([2, 64, 6, 5], [64, 64, 3, 3], Conv2dOptions(padding: (1, 1))),
             // Few outputs: NarrowConvolution, not oneDNN.
             ([2, 24, 9, 13], [3, 24, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeX: .circular)),
             ([1, 64, 12, 10], [4, 64, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
@@ -395,6 +398,15 @@ final class DNNLBackendTests: XCTestCase {
         XCTAssertLessThan(worst(bf16.conv2d(image, weight: k, bias: nil, options: o), convReference), 2e-2)
         XCTAssertTrue(k.storage.pagesReleased)
         XCTAssertLessThan(worst(blas.conv2d(image, weight: k, bias: nil, options: o), convReference), 2e-2)
+        // On an 8x8 plane the weight is split into halves of its outputs; it is released
+        // all the same and comes back from the halves.
+        let (k2, k2Values) = heap([128, 64, 3, 3]), small = random([1, 64, 8, 8]), bias = random([128])
+        let smallReference = blas.conv2d(small, weight: k2, bias: bias, options: o)
+        let split = bf16.conv2dChannelsLast(Ops.toChannelsLast(small), weight: k2, bias: bias, options: o, epilogue: .none)
+        XCTAssertLessThan(worst(Ops.toChannelsFirst(split), smallReference), 2e-2)
+        XCTAssertTrue(k2.storage.pagesReleased)
+        XCTAssertLessThan(worst(blas.conv2d(small, weight: k2, bias: bias, options: o), smallReference), 2e-2)
+        for (r, o) in zip(k2.scalars, k2Values) { XCTAssertLessThanOrEqual(abs(r - o), abs(o) / 256 + 1e-12) }
     }
 
     func testReleasedWeightsAreRestoredForTheReference() {
