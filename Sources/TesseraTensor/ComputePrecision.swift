@@ -12,10 +12,12 @@ public enum ComputePrecision: String, CaseIterable, Sendable {
     /// error, measured in docs/BENCHMARKS.md. Needs AVX-512.
     case mixed
     /// Convolutions, linear layers and attention's matmuls read bf16 operands and
-    /// accumulate in fp32 (8 mantissa bits in, fp32 out); norms and softmax stay fp32.
-    /// 3x3 stride-1 convolutions with at least 256 input channels on planes of 16x16 and
-    /// larger run as Winograd F(2x2, 3x3) (`WinogradConvolution`): fp32 transforms, bf16
-    /// products. Needs AVX512_BF16 or AMX.
+    /// accumulate in fp32 (8 mantissa bits in, fp32 out); norms stay fp32, and attention's
+    /// probabilities are rounded to bf16 once (from exp fused into QKᵀ where the scores
+    /// are bounded, `BoundedScores`, else from an fp32 softmax). 3x3 stride-1
+    /// convolutions with at least 256 input channels on planes of 16x16 and larger run as
+    /// Winograd F(2x2, 3x3) (`WinogradConvolution`): fp32 transforms, bf16 products.
+    /// Needs AVX512_BF16 or AMX.
     case bf16
 
     /// Whether oneDNN has kernels for this mode on a CPU whose best instruction set is `isa`
