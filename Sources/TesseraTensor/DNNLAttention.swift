@@ -23,9 +23,9 @@ enum DNNLAttention {
         let kh = operands.headMajor(k, bf16: bf16), vh = operands.headMajor(v, bf16: bf16)
         let size = bf16 ? 2 : 4
         let units = bsz * heads
-        // The largest key norm per (batch, head), for the bounded-scores test.
+        // The largest key norm and |value| per (batch, head), for the bounded-scores test.
         let bounds = !causal
-        let keyNorms = bounds ? Self.keyNorms(k, units: units, heads: heads, lk: lk, dim: dim, dh: dh) : []
+        let keyBounds = bounds ? Self.keyBounds(k, v, units: units, heads: heads, lk: lk, dim: dim, dh: dh) : []
         let workers = 2 * lq * lk * dh * units >= OpenBLASBackend.parallelFlops ? Parallel.workers : 1
         let blocks = OpenBLASBackend.queryBlocks(lq: lq, lk: lk, units: units, workers: workers)
         let rowsPerBlock = (lq + blocks - 1) / blocks
@@ -51,7 +51,8 @@ enum DNNLAttention {
                 guard rows > 0 else { continue }
                 let off = b * lq * dim + r0 * dim + hd * dh
                 let bounded = bounds && BoundedScores.allows(
-                    query: queryScale * BoundedScores.maxNorm(q.data + off, rows: rows, stride: dim, count: dh), key: keyNorms[unit])
+                    query: queryScale * BoundedScores.maxNorm(q.data + off, rows: rows, stride: dim, count: dh),
+                    key: keyBounds[unit].key, largestValue: keyBounds[unit].value, tokens: lk)
                 let qk = DNNLPrimitives.stridedMatmuls.primitive(for: DNNLStridedMatmul.Geometry(
                     m: rows, k: dh, n: lk, lda: dh, bStrideK: 1, bStrideN: dh, ldc: lk, band: worker, bf16: bf16,
                     exponential: bounded))
@@ -88,19 +89,22 @@ enum DNNLAttention {
         return out
     }
 
-    /// The largest norm among each (batch, head)'s keys.
-    private static func keyNorms(_ k: Tensor, units: Int, heads: Int, lk: Int, dim: Int, dh: Int) -> [Float] {
-        var norms = [Float](repeating: 0, count: units)
-        let src = UnsafePointer(k.data)
-        norms.withUnsafeMutableBufferPointer { buffer in
+    /// The largest norm among each (batch, head)'s keys, and the largest |value|.
+    private static func keyBounds(_ k: Tensor, _ v: Tensor, units: Int, heads: Int, lk: Int, dim: Int, dh: Int)
+        -> [(key: Float, value: Float)] {
+        var bounds = [(key: Float, value: Float)](repeating: (0, 0), count: units)
+        let (keys, values) = (UnsafePointer(k.data), UnsafePointer(v.data))
+        bounds.withUnsafeMutableBufferPointer { buffer in
             let to = buffer.baseAddress!
-            Parallel.forEach(units, costPerItem: lk * dh) { r in
+            Parallel.forEach(units, costPerItem: 2 * lk * dh) { r in
                 for unit in r {
-                    to[unit] = BoundedScores.maxNorm(src + (unit / heads) * lk * dim + (unit % heads) * dh, rows: lk, stride: dim, count: dh)
+                    let offset = (unit / heads) * lk * dim + (unit % heads) * dh
+                    to[unit] = (BoundedScores.maxNorm(keys + offset, rows: lk, stride: dim, count: dh),
+                                BoundedScores.largestMagnitude(values + offset, rows: lk, stride: dim, count: dh))
                 }
             }
         }
-        return norms
+        return bounds
     }
 
     /// One call's operand copies, in pooled float storage (bf16: two values per float).

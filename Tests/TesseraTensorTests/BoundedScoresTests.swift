@@ -17,6 +17,21 @@ final class BoundedScoresTests: XCTestCase {
         XCTAssertFalse(BoundedScores.allows(query: 6, key: 10), "60 plus the rounding margin is over the limit")
         XCTAssertFalse(BoundedScores.allows(query: .infinity, key: 1))
         XCTAssertFalse(BoundedScores.allows(query: .nan, key: 1))
+        // PV's unnormalised sums: 4,096 tokens x e^50 x |v| must stay under 1e30.
+        XCTAssertTrue(BoundedScores.allows(query: 5, key: 9.8, largestValue: 1e4, tokens: 4096))
+        XCTAssertFalse(BoundedScores.allows(query: 5, key: 9.8, largestValue: 1e6, tokens: 4096))
+        XCTAssertTrue(BoundedScores.allows(query: 1, key: 3, largestValue: 1e20, tokens: 77))
+        XCTAssertFalse(BoundedScores.allows(query: 1, key: 1, largestValue: .nan, tokens: 77))
+    }
+
+    func testLargestMagnitudeSeesEveryLaneAndNaN() {
+        var rows = [Float](repeating: 0, count: 30)  // 2 rows of 11 (a vector and a tail), 15 apart
+        rows[3] = -7; rows[15 + 10] = 6; rows[12] = 99  // 99 lies between the rows
+        XCTAssertEqual(BoundedScores.largestMagnitude(rows, rows: 2, stride: 15, count: 11), 7)
+        rows[15 + 10] = -8
+        XCTAssertEqual(BoundedScores.largestMagnitude(rows, rows: 2, stride: 15, count: 11), 8)
+        rows[15 + 2] = .nan
+        XCTAssertTrue(BoundedScores.largestMagnitude(rows, rows: 2, stride: 15, count: 11).isNaN)
     }
 
     func testBF16SumAndConversion() {

@@ -196,6 +196,14 @@ final class DNNLBackendTests: XCTestCase {
             XCTAssertLessThan(large, largeBound, "\(precision): large scores (softmax path)")
             XCTAssertLessThan(small, smallBound, "\(precision): bounded scores (exp in the matmul)")
         }
+        // Values near fp32's range: unnormalised sums would overflow, so every block takes
+        // the softmax and the outputs (weighted means) stay finite.
+        let huge = Tensor(shape: v.shape, values: v.scalars.map { abs($0) * 1e37 })
+        let small = Tensor(shape: q.shape, values: q.scalars.enumerated().map { $0.offset < lq / 2 * dim ? $0.element / 40 : $0.element })
+        let hugeRef = OpenBLASBackend().attention(q: small, k: k, v: huge, heads: heads, causal: false)
+        let hugeGot = DNNLBackend().attention(q: small, k: k, v: huge, heads: heads, causal: false)
+        XCTAssertFalse(hugeGot.scalars.contains { !$0.isFinite }, "no overflow in PV")
+        XCTAssertLessThan(worst(hugeGot, hugeRef) / 1e37, 1e-5)
     }
 
     /// fp32 attention on oneDNN's matmuls and softmax (Tessera's under a causal mask): the
