@@ -71,21 +71,20 @@ enum BoundedScores {
         return Float(tokens) * Foundation.exp(bound) * largestValue <= largestSum
     }
 
-    /// `normalise` for fp32 probabilities.
-    static func normalise(_ out: UnsafeMutablePointer<Float>, rows: Int, stride: Int, count: Int,
-                          probabilities: UnsafePointer<Float>, cols: Int) {
-        for r in 0..<rows {
-            VectorMath.scale(out + r * stride, count: count, 1 / VectorMath.sum(probabilities + r * cols, count: cols))
-        }
-    }
-
     /// Divides each of `rows` output rows (`count` floats, `stride` apart) by the sum of
     /// its row of `cols` unnormalised bf16 probabilities.
     static func normalise(_ out: UnsafeMutablePointer<Float>, rows: Int, stride: Int, count: Int,
                           probabilities: UnsafePointer<UInt16>, cols: Int) {
-        for r in 0..<rows {
-            let inverse = 1 / BFloat16.sum(probabilities + r * cols, count: cols)
-            VectorMath.scale(out + r * stride, count: count, inverse)
-        }
+        divide(out, rows: rows, stride: stride, count: count) { BFloat16.sum(probabilities + $0 * cols, count: cols) }
+    }
+
+    /// `normalise` for fp32 probabilities.
+    static func normalise(_ out: UnsafeMutablePointer<Float>, rows: Int, stride: Int, count: Int,
+                          probabilities: UnsafePointer<Float>, cols: Int) {
+        divide(out, rows: rows, stride: stride, count: count) { VectorMath.sum(probabilities + $0 * cols, count: cols) }
+    }
+
+    private static func divide(_ out: UnsafeMutablePointer<Float>, rows: Int, stride: Int, count: Int, by rowSum: (Int) -> Float) {
+        for r in 0..<rows { VectorMath.scale(out + r * stride, count: count, 1 / rowSum(r)) }
     }
 }

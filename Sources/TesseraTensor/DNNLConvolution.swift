@@ -95,16 +95,11 @@ final class DNNLConvolution: @unchecked Sendable {
         var bias = DNNLMemory.descriptor([g.oc], dnnl_x)
         let strides: [Int64] = [Int64(g.strideY), Int64(g.strideX)]
         let padL: [Int64] = [Int64(g.padTop), Int64(g.padLeft)], padR: [Int64] = [Int64(g.padBottom), Int64(g.padRight)]
-        let attr = DNNLMemory.userScratchpad()
+        var postOps: [(dnnl_post_ops_t) -> dnnl_status_t] = []
+        if g.residual { postOps.append { dnnl_post_ops_append_sum($0, 1) } }
+        if g.relu { postOps.append { dnnl_post_ops_append_eltwise($0, 1, dnnl_eltwise_relu, 0, 0) } }
+        let attr = DNNLMemory.attributes(postOps: postOps)
         defer { dnnl_primitive_attr_destroy(attr) }
-        if g.residual || g.relu {
-            var ops: dnnl_post_ops_t?
-            DNNLEngine.check(dnnl_post_ops_create(&ops), "post-ops")
-            defer { dnnl_post_ops_destroy(ops) }
-            if g.residual { DNNLEngine.check(dnnl_post_ops_append_sum(ops, 1), "sum post-op") }
-            if g.relu { DNNLEngine.check(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "relu post-op") }
-            DNNLEngine.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops attribute")
-        }
         func descriptor(_ algorithm: dnnl_alg_kind_t, layout: dnnl_format_tag_t) -> dnnl_primitive_desc_t? {
             var (src, dst) = operands(layout)
             var conv = dnnl_convolution_desc_t()

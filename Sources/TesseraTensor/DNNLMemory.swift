@@ -63,6 +63,18 @@ enum DNNLMemory {
         return attr!
     }
 
+    /// `userScratchpad()` attributes with `postOps` appended in order (none: no post-ops).
+    static func attributes(postOps: [(dnnl_post_ops_t) -> dnnl_status_t]) -> dnnl_primitive_attr_t {
+        let attr = userScratchpad()
+        guard !postOps.isEmpty else { return attr }
+        var ops: dnnl_post_ops_t?
+        DNNLEngine.check(dnnl_post_ops_create(&ops), "post-ops")
+        defer { dnnl_post_ops_destroy(ops) }
+        for append in postOps { DNNLEngine.check(append(ops!), "post-op") }
+        DNNLEngine.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops attribute")
+        return attr
+    }
+
     /// What `primitive(_:_:inspect:)` builds: the primitive, oneDNN's name for its
     /// implementation, its own scratchpad, and what `inspect` read from its descriptor.
     struct Built<Extra> {
@@ -79,15 +91,8 @@ enum DNNLMemory {
     static func primitive<Descriptor, Extra>(_ desc: inout Descriptor, _ what: @autoclosure () -> String,
                                              postOps: [(dnnl_post_ops_t) -> dnnl_status_t] = [],
                                              inspect: (dnnl_primitive_desc_t) -> Extra) -> Built<Extra> {
-        let attr = userScratchpad()
+        let attr = attributes(postOps: postOps)
         defer { dnnl_primitive_attr_destroy(attr) }
-        if !postOps.isEmpty {
-            var ops: dnnl_post_ops_t?
-            DNNLEngine.check(dnnl_post_ops_create(&ops), "post-ops")
-            defer { dnnl_post_ops_destroy(ops) }
-            for append in postOps { DNNLEngine.check(append(ops!), "\(what()) post-op") }
-            DNNLEngine.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops attribute")
-        }
         var pd: dnnl_primitive_desc_t?
         DNNLEngine.check(dnnl_primitive_desc_create(&pd, &desc, attr, DNNLEngine.shared.engine, nil), "\(what()) primitive descriptor")
         defer { dnnl_primitive_desc_destroy(pd) }
