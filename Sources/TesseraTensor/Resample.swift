@@ -102,6 +102,53 @@ extension Ops {
         return (0..<count).map { min(Int((Float($0) * scale).rounded(.down)), size - 1) }
     }
 
+    /// Assembles a 2x upsampled image from four phase images stacked on the channel axis:
+    /// `x` [N, 4C, H + 1, W + 1] (phase 2a + b in channels (2a + b)C ..< (2a + b + 1)C) gives
+    /// out[n, c, 2i + a, 2j + b] = x[n, (2a + b)C + c, i + a, j + b], [N, C, 2H, 2W].
+    /// This is the layout `UpsampledConv2d`'s one 2x2 convolution over all phases writes.
+    /// With `channelsLast`, `x` is [N, H + 1, W + 1, 4C] and the result [N, 2H, 2W, C].
+    public static func interleavePhases2x(_ x: Tensor, channelsLast: Bool = false) -> Tensor {
+        precondition(x.rank == 4, "interleavePhases2x expects a rank-4 tensor, got \(x.shape)")
+        let (n, hp, wp, c4) = channelsLast ? (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+            : (x.shape[0], x.shape[2], x.shape[3], x.shape[1])
+        precondition(c4 % 4 == 0 && hp > 1 && wp > 1, "interleavePhases2x needs 4C channels and a (H+1) x (W+1) plane, got \(x.shape)")
+        let (c, h, w) = (c4 / 4, hp - 1, wp - 1)
+        let out = Tensor(uninitialized: channelsLast ? [n, 2 * h, 2 * w, c] : [n, c, 2 * h, 2 * w])
+        let src = x.data, dst = out.data
+        if channelsLast {
+            // One output row (n, 2i + a) per item: for each column pair, two runs of C channels.
+            Parallel.forEach(n * 2 * h, costPerItem: 2 * w * c) { rows in
+                for r in rows {
+                    let (b, y) = (r / (2 * h), r % (2 * h))
+                    let (i, a) = (y / 2, y % 2)
+                    let line = src + (b * hp + i + a) * wp * c4
+                    let row = dst + r * 2 * w * c
+                    for j in 0..<w {
+                        (row + 2 * j * c).update(from: line + j * c4 + 2 * a * c, count: c)
+                        (row + (2 * j + 1) * c).update(from: line + (j + 1) * c4 + (2 * a + 1) * c, count: c)
+                    }
+                }
+            }
+        } else {
+            // One output plane row (n, c, 2i + a) per item, alternating between two phase rows.
+            Parallel.forEach(n * c * 2 * h, costPerItem: 2 * w) { rows in
+                for r in rows {
+                    let (plane, y) = (r / (2 * h), r % (2 * h))
+                    let (b, ch) = (plane / c, plane % c)
+                    let (i, a) = (y / 2, y % 2)
+                    let even = src + ((b * c4 + 2 * a * c + ch) * hp + i + a) * wp
+                    let odd = even + c * hp * wp + 1
+                    let row = dst + r * 2 * w
+                    for j in 0..<w {
+                        row[2 * j] = even[j]
+                        row[2 * j + 1] = odd[j]
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// Zero-pads one row at the bottom and one column at the right (`F.pad(x, (0, 1, 0, 1))`).
     public static func padRightBottom(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4, "padRightBottom expects [N,C,H,W]")

@@ -64,6 +64,28 @@ final class HandWorkedKernelTests: XCTestCase {
         XCTAssertEqual(Ops.avgPool2x2(Ops.upsampleNearest2x(x)).scalars, x.scalars)
     }
 
+    func testInterleavePlacesEachPhase() {
+        // Channel 2a + b of the phase image holds 100 (2a + b) + 10 row + column; the
+        // result at (2i + a, 2j + b) must be phase 2a + b's value at (i + a, j + b).
+        let (h, w) = (2, 3)
+        var values: [Float] = []
+        for p in 0..<4 { for r in 0...h { for col in 0...w { values.append(Float(100 * p + 10 * r + col)) } } }
+        let phases = Tensor(shape: [1, 4, h + 1, w + 1], values: values)
+        for channelsLast in [false, true] {
+            let input = channelsLast ? Ops.toChannelsLast(phases) : phases
+            var out = Ops.interleavePhases2x(input, channelsLast: channelsLast)
+            if channelsLast { out = Ops.toChannelsFirst(out) }
+            XCTAssertEqual(out.shape, [1, 1, 2 * h, 2 * w])
+            for y in 0..<(2 * h) {
+                for x in 0..<(2 * w) {
+                    let (i, a, j, b) = (y / 2, y % 2, x / 2, x % 2)
+                    XCTAssertEqual(out.data[y * 2 * w + x], Float(100 * (2 * a + b) + 10 * (i + a) + j + b),
+                                   "(\(y), \(x)), channels-last \(channelsLast)")
+                }
+            }
+        }
+    }
+
     func testReshapeSharesStorageAndInfers() {
         let x = Tensor(zeros: [2, 3, 4])
         let y = x.reshaped([6, -1])

@@ -21,6 +21,16 @@ public struct Conv2d: Sendable {
         self.padding = padding
     }
 
+    /// A conv from tensors already in memory: `weight` [out, in, kh, kw], `bias` [out].
+    public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) {
+        precondition(weight.rank == 4 && bias.map { $0.shape == [weight.shape[0]] } ?? true,
+                     "Conv2d: weight \(weight.shape) and bias \(bias?.shape ?? []) do not match")
+        self.weight = weight
+        self.bias = bias
+        self.stride = stride
+        self.padding = padding
+    }
+
     /// Convolves `x`, wrapping around on the axes in `tiling` when this conv pads, then
     /// applies `epilogue` (residual sum, ReLU). With `channelsLast`, `x` is [N, H, W, C]
     /// and so is the result.

@@ -1,0 +1,46 @@
+import XCTest
+import TesseraTensor
+@testable import TesseraModels
+
+/// `UpsampledConv2d` against what it replaces, nearest 2x upsampling then the 3x3 conv,
+/// on the reference backend and on oneDNN's channels-last path.
+final class UpsampledConv2dTests: XCTestCase {
+    private var state: UInt32 = 12_345
+
+    /// Values in [-1, 1] from a fixed linear congruential sequence.
+    private func random(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(Int32(bitPattern: state)) / Float(Int32.max)
+        })
+    }
+
+    /// Every tiling, with and without a bias, on a non-square plane with channels that are
+    /// not a multiple of 16 (the reference path) and that are (oneDNN's blocked kernels).
+    private func assertMatchesUpsampleThenConv(channels c: Int, outputs o: Int, height h: Int, width w: Int,
+                                               channelsLast: Bool, file: StaticString = #filePath, line: UInt = #line) {
+        for bias in [false, true] {
+            let conv = Conv2d(weight: random([o, c, 3, 3]), bias: bias ? random([o]) : nil, padding: 1)
+            let folded = UpsampledConv2d(conv)
+            let x = random([2, c, h, w])
+            for tiling in [Tiling.none, .x, .y, .xy] {
+                let expected = conv(Ops.upsampleNearest2x(x), tiling: tiling)
+                let got = channelsLast
+                    ? Ops.toChannelsFirst(folded(Ops.toChannelsLast(x), tiling: tiling, channelsLast: true))
+                    : folded(x, tiling: tiling)
+                XCTAssertEqual(got.shape, [2, o, 2 * h, 2 * w], file: file, line: line)
+                XCTAssertLessThan(maxAbsError(got, expected), 2e-5, "tiling \(tiling), bias \(bias)", file: file, line: line)
+            }
+        }
+    }
+
+    func testFoldedPhasesMatchUpsampleThenConvOnTheReference() {
+        assertMatchesUpsampleThenConv(channels: 3, outputs: 5, height: 4, width: 7, channelsLast: false)
+    }
+
+    func testFoldedPhasesMatchUpsampleThenConvOnOneDNNChannelsLast() {
+        onOneDNNChannelsLast {
+            assertMatchesUpsampleThenConv(channels: 16, outputs: 32, height: 5, width: 6, channelsLast: true)
+        }
+    }
+}
