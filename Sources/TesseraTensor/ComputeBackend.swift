@@ -64,6 +64,12 @@ public protocol ComputeBackend: Sendable {
     /// Whether channels-last activations save this backend work (its kernels read and
     /// write that layout directly), so models with long conv chains should use it.
     var prefersChannelsLast: Bool { get }
+    /// Multiplications per output and input channel pair a 3x3, stride-1, padding-1
+    /// convolution of `channels` to `outputs` channels over an `height` x `width` output
+    /// takes here: 9 direct, 4 for Winograd F(2x2, 3x3), 2.25 for F(4x4, 3x3). Models fold
+    /// a 2x upsampling into the conv after it (`UpsampledConv2d`, 4 per output) unless
+    /// the plain conv takes fewer.
+    func conv3x3Multiplications(channels: Int, outputs: Int, height: Int, width: Int) -> Double
     /// `x` [..., in] times `weight` [out, in] transposed, plus optional `bias` [out].
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
     /// Batched matrix product `a` [B?, M, K] x `b` [B?, K, N] (or `b` [B?, N, K] when `transposeB`).
@@ -86,6 +92,8 @@ extension ComputeBackend {
     }
 
     public var prefersChannelsLast: Bool { false }
+
+    public func conv3x3Multiplications(channels: Int, outputs: Int, height: Int, width: Int) -> Double { 9 }
 }
 
 /// Process-wide choice of compute backend.

@@ -59,6 +59,20 @@ public struct DNNLBackend: ComputeBackend {
     /// from their blocked layout).
     public var prefersChannelsLast: Bool { true }
 
+    /// `mixed`: oneDNN's Winograd (F(4x4, 3x3)) where it would be asked for; bf16:
+    /// `WinogradConvolution`'s F(2x2, 3x3); else direct.
+    public func conv3x3Multiplications(channels c: Int, outputs oc: Int, height: Int, width: Int) -> Double {
+        switch precision {
+        case .mixed where DNNLConvolution.winogradCandidate(channels: c, outputs: oc, kh: 3, kw: 3, width: width):
+            return 2.25
+        case .bf16 where WinogradConvolution.supports(channels: c, outputs: oc, kh: 3, kw: 3, options: Conv2dOptions(padding: (1, 1)),
+                                                      outputHeight: height, outputWidth: width):
+            return 4
+        default:
+            return 9
+        }
+    }
+
     private func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions, epilogue: ConvEpilogue,
                           channelsLast last: Bool) -> Tensor {
         precondition(x.rank == 4 && weight.rank == 4, "conv2d expects x \(last ? "[N,H,W,C]" : "[N,C,H,W]") and weight [O,C,kh,kw], got \(x.shape), \(weight.shape)")

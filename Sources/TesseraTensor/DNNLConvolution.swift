@@ -39,7 +39,7 @@ final class DNNLConvolution: @unchecked Sendable {
         var outputWidth: Int { (w + padLeft + padRight - kw) / strideX + 1 }
     }
 
-    /// Narrowest plane (band input width) `mixed` runs as Winograd. Re-measured on the
+    /// Narrowest plane (band input width) `mixed` runs as Winograd. Measured on the
     /// AVX-512 machine on 2026-12-05 (docs/BENCHMARKS.md), one thread: Winograd on every
     /// 3x3 stride-1 convolution with channel counts that are multiples of 16 made the
     /// SD-size UNet 18 to 21% faster than direct fp32 at 256x256 and 512x512 (planes down to
@@ -49,8 +49,17 @@ final class DNNLConvolution: @unchecked Sendable {
     /// stay too: the SD-size UNet's process peaks at 9.1 GB at 256x256 and 13.7 GB at
     /// 512x512 on two workers, against 4.8 and 5.2 GB in fp32. (Until then `mixed` was
     /// limited to 16 to 128 channels on planes at least 32 wide, from a 2026-11-28
-    /// measurement that found the UNet 22% slower with Winograd everywhere.)
-    static let winogradMinWidth = 8
+    /// measurement that found the UNet 22% slower with Winograd everywhere.) Raised from 8
+    /// to 16 on 2026-12-06: per conv, 8x8 planes took longer in Winograd than direct (1,280
+    /// channels: 18.0 against 8.3 ms; 2,560 to 1,280: 34.2 against 16.1 ms), and the UNet
+    /// in `mixed` went from 781 to 795 to 730 to 752 ms at 256x256.
+    static let winogradMinWidth = 16
+
+    /// Whether `mixed` asks oneDNN for Winograd on a stride-1 convolution with this shape
+    /// (band input `width`, padding included where it is staged).
+    static func winogradCandidate(channels c: Int, outputs oc: Int, kh: Int, kw: Int, width: Int) -> Bool {
+        kh == 3 && kw == 3 && c % 16 == 0 && oc % 16 == 0 && width >= winogradMinWidth
+    }
 
     let geometry: Geometry
     /// oneDNN's name for the chosen implementation, e.g. "jit:avx2".
@@ -83,8 +92,8 @@ final class DNNLConvolution: @unchecked Sendable {
         let (ho, wo) = (g.outputHeight, g.outputWidth)
         // bf16 mode: activations and weights enter as bf16, the output stays fp32.
         let input = g.precision == .bf16 ? dnnl_bf16 : dnnl_f32
-        let tryWinograd = g.precision == .mixed && g.kh == 3 && g.kw == 3 && g.strideY == 1 && g.strideX == 1
-            && g.c % 16 == 0 && g.oc % 16 == 0 && g.w >= Self.winogradMinWidth
+        let tryWinograd = g.precision == .mixed && g.strideY == 1 && g.strideX == 1
+            && Self.winogradCandidate(channels: g.c, outputs: g.oc, kh: g.kh, kw: g.kw, width: g.w)
         // Channels-last direct convolutions read and write NHWC; Winograd's kernel wants
         // its blocked layout (nChw16c), reordered to and from the tensors below.
         func operands(_ layout: dnnl_format_tag_t) -> (dnnl_memory_desc_t, dnnl_memory_desc_t) {

@@ -18,7 +18,8 @@ final class UpsampledConv2dTests: XCTestCase {
     /// Every tiling, with and without a bias, on a non-square plane with channels that are
     /// not a multiple of 16 (the reference path) and that are (oneDNN's blocked kernels).
     private func assertMatchesUpsampleThenConv(channels c: Int, outputs o: Int, height h: Int, width w: Int,
-                                               channelsLast: Bool, file: StaticString = #filePath, line: UInt = #line) {
+                                               channelsLast: Bool, tolerance: Float = 2e-5,
+                                               file: StaticString = #filePath, line: UInt = #line) {
         for bias in [false, true] {
             let conv = Conv2d(weight: random([o, c, 3, 3]), bias: bias ? random([o]) : nil, padding: 1)
             let folded = UpsampledConv2d(conv)
@@ -29,7 +30,7 @@ final class UpsampledConv2dTests: XCTestCase {
                     ? Ops.toChannelsFirst(folded(Ops.toChannelsLast(x), tiling: tiling, channelsLast: true))
                     : folded(x, tiling: tiling)
                 XCTAssertEqual(got.shape, [2, o, 2 * h, 2 * w], file: file, line: line)
-                XCTAssertLessThan(maxAbsError(got, expected), 2e-5, "tiling \(tiling), bias \(bias)", file: file, line: line)
+                XCTAssertLessThan(maxAbsError(got, expected), tolerance, "tiling \(tiling), bias \(bias)", file: file, line: line)
             }
         }
     }
@@ -42,5 +43,32 @@ final class UpsampledConv2dTests: XCTestCase {
         onOneDNNChannelsLast {
             assertMatchesUpsampleThenConv(channels: 16, outputs: 32, height: 5, width: 6, channelsLast: true)
         }
+    }
+
+    func testUnfoldedConvIsTheOriginal() {
+        let conv = Conv2d(weight: random([6, 5, 3, 3]), bias: random([6]), padding: 1)
+        let plain = UpsampledConv2d(conv).unfolded()
+        XCTAssertLessThan(maxAbsError(plain.weight, conv.weight), 1e-6)
+        XCTAssertEqual(plain.bias?.scalars, conv.bias?.scalars)
+        XCTAssertEqual(plain.padding, 1)
+        XCTAssertEqual(plain.stride, 1)
+    }
+
+    /// `mixed` runs wide planes' plain convs as Winograd F(4x4, 3x3), cheaper than the
+    /// phases: the fold then upsamples and runs the rebuilt conv, with the same result.
+    func testMixedPrecisionKeepsItsWinogradForWidePlanes() {
+        let mixed = DNNLBackend(precision: .mixed), bf16 = DNNLBackend(precision: .bf16), fp32 = DNNLBackend()
+        XCTAssertEqual(mixed.conv3x3Multiplications(channels: 64, outputs: 64, height: 32, width: 32), 2.25)
+        XCTAssertEqual(mixed.conv3x3Multiplications(channels: 64, outputs: 64, height: 8, width: 8), 9)
+        XCTAssertEqual(mixed.conv3x3Multiplications(channels: 24, outputs: 24, height: 32, width: 32), 9)
+        XCTAssertEqual(bf16.conv3x3Multiplications(channels: 256, outputs: 256, height: 32, width: 32), 4)
+        XCTAssertEqual(fp32.conv3x3Multiplications(channels: 256, outputs: 256, height: 32, width: 32), 9)
+        XCTAssertEqual(OpenBLASBackend().conv3x3Multiplications(channels: 256, outputs: 256, height: 32, width: 32), 9)
+        // Without AVX-512 oneDNN would run `mixed` on reference loops: the choice is checked above.
+        guard ComputePrecision.mixed.isSupported(isa: DNNLBackend.isa) else { return }
+        let saved = Compute.backend
+        Compute.backend = mixed
+        defer { Compute.backend = saved }
+        assertMatchesUpsampleThenConv(channels: 16, outputs: 16, height: 8, width: 9, channelsLast: true, tolerance: 1e-3)
     }
 }

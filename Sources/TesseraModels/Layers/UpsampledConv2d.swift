@@ -1,3 +1,4 @@
+import Foundation
 import TesseraTensor
 
 /// Nearest-neighbour 2x upsampling followed by a 3x3, stride-1, padding-1 conv, computed
@@ -8,11 +9,15 @@ import TesseraTensor
 /// the upsampled image's padding would be), then `Ops.interleavePhases2x` places them.
 /// That is 16 multiply-adds per input pixel and channel pair where the plain form takes 36.
 /// Exact in real arithmetic; in floating point only the tap sums round differently.
+///
+/// Only the phase weights are kept. A caller that needs the plain 3x3 conv (an upsampling
+/// to an odd size, which is not a 2x one) gets it from `unfolded()`, rebuilt from them.
 public struct UpsampledConv2d: Sendable {
     /// Phase weights [4O, C, 2, 2]: phase 2a + b in rows (2a + b)O ..< (2a + b + 1)O.
     let weight: Tensor
     /// The conv's bias repeated once per phase [4O], when it has one.
     let bias: Tensor?
+    private let plain = UnfoldedConv()
 
     /// Folds `conv` (3x3, stride 1, padding 1) into its four phase kernels.
     public init(_ conv: Conv2d) {
@@ -47,13 +52,69 @@ public struct UpsampledConv2d: Sendable {
         }
     }
 
+    /// The 3x3 conv these phases were folded from, rebuilt on first use and kept: corner
+    /// taps are single phase taps, and each other tap is a phase tap less the taps it was
+    /// summed with, so it can differ from the original by the rounding of that sum.
+    public func unfolded() -> Conv2d {
+        plain.conv {
+            let (o, c) = (weight.shape[0] / 4, weight.shape[1])
+            let kernel = Tensor(shape: [o, c, 3, 3], storage: TensorStorage(count: 9 * o * c, pool: nil))
+            let phases = weight.data
+            // Along one axis, phase 0 holds (w0, w1 + w2) and phase 1 (w0 + w1, w2).
+            for oc in 0..<o {
+                for ic in 0..<c {
+                    func tap(_ a: Int, _ b: Int, _ r: Int, _ s: Int) -> Float {
+                        phases[(((2 * a + b) * o + oc) * c + ic) * 4 + 2 * r + s]
+                    }
+                    // Rows first: for column tap pair (b, s), recover w0, w1, w2 along y.
+                    var rows = [[Float]](repeating: [0, 0, 0], count: 3)  // rows[ky][kx]
+                    for (b, s, kx) in [(0, 0, 0), (1, 1, 2)] {
+                        rows[0][kx] = tap(0, b, 0, s)
+                        rows[2][kx] = tap(1, b, 1, s)
+                        rows[1][kx] = tap(1, b, 0, s) - rows[0][kx]
+                    }
+                    // The middle column: phase b = 0's second column tap is w1 + w2 along x.
+                    for (ky, a, r) in [(0, 0, 0), (2, 1, 1)] { rows[ky][1] = tap(a, 0, r, 1) - rows[ky][2] }
+                    rows[1][1] = tap(1, 0, 0, 1) - rows[0][1] - rows[0][2] - rows[1][2]
+                    let dst = kernel.data + (oc * c + ic) * 9
+                    for ky in 0..<3 { for kx in 0..<3 { dst[ky * 3 + kx] = rows[ky][kx] } }
+                }
+            }
+            let b = bias.map { Tensor(shape: [o], values: Array(UnsafeBufferPointer(start: $0.data, count: o))) }
+            return Conv2d(weight: kernel, bias: b, padding: 1)
+        }
+    }
+
     /// `conv(upsampleNearest2x(x))`, wrapping around on the axes in `tiling`. With
-    /// `channelsLast`, `x` is [N, H, W, C] and the result [N, 2H, 2W, O].
+    /// `channelsLast`, `x` is [N, H, W, C] and the result [N, 2H, 2W, O]. Where the
+    /// backend runs the plain conv with fewer multiplications than the phases take
+    /// (`mixed`'s Winograd F(4x4, 3x3)), it upsamples and runs that instead.
     public func callAsFunction(_ x: Tensor, tiling: Tiling = .none, channelsLast: Bool = false) -> Tensor {
+        let (h, w) = channelsLast ? (x.shape[1], x.shape[2]) : (x.shape[2], x.shape[3])
+        if Compute.backend.conv3x3Multiplications(channels: weight.shape[1], outputs: weight.shape[0] / 4,
+                                                  height: 2 * h, width: 2 * w) < 4 {
+            let up = channelsLast ? Ops.upsampleNearest2xChannelsLast(x) : Ops.upsampleNearest2x(x)
+            return unfolded()(up, tiling: tiling, channelsLast: channelsLast)
+        }
         let options = Conv2dOptions(padding: (1, 1),
                                     paddingModeY: tiling.contains(.y) ? .circular : .zeros,
                                     paddingModeX: tiling.contains(.x) ? .circular : .zeros)
         let phases = Ops.conv2d(x, weight: weight, bias: bias, options: options, channelsLast: channelsLast)
         return Ops.interleavePhases2x(phases, channelsLast: channelsLast)
+    }
+}
+
+/// The lazily rebuilt plain conv of an `UpsampledConv2d`, shared by its copies.
+private final class UnfoldedConv: @unchecked Sendable {
+    private let lock = NSLock()
+    private var built: Conv2d?
+
+    func conv(_ build: () -> Conv2d) -> Conv2d {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let conv = build()
+        built = conv
+        return conv
     }
 }

@@ -1,10 +1,10 @@
 import TesseraTensor
 
 /// diffusers' `UpDecoderBlock2D`: resnets, then (except in the last stage) `Upsample2D`:
-/// nearest 2x upsampling and a 3x3 conv.
+/// nearest 2x upsampling and a 3x3 conv, run as `UpsampledConv2d`'s phase convolutions.
 struct UpDecoderBlock2D: Sendable {
     let resnets: [ResnetBlock2D]
-    let upsample: Conv2d?
+    let upsample: UpsampledConv2d?
 
     /// Loads `resnets.<i>` and `upsamplers.0.conv` under `w`.
     init(_ w: Weights, inChannels: Int, outChannels: Int, layers: Int, groups: Int, addUpsample: Bool) throws {
@@ -13,15 +13,15 @@ struct UpDecoderBlock2D: Sendable {
                               outChannels: outChannels, timeChannels: nil, groups: groups, eps: 1e-6)
         }
         upsample = addUpsample
-            ? try Conv2d(w.scoped("upsamplers.0.conv"), inChannels: outChannels, outChannels: outChannels,
-                         kernel: 3, padding: 1)
+            ? UpsampledConv2d(try Conv2d(w.scoped("upsamplers.0.conv"), inChannels: outChannels, outChannels: outChannels,
+                                         kernel: 3, padding: 1))
             : nil
     }
 
     func callAsFunction(_ x: Tensor, tiling: Tiling) -> Tensor {
         var h = x
         for resnet in resnets { h = resnet(h, tiling: tiling) }
-        if let upsample { h = upsample(Ops.upsampleNearest2x(h), tiling: tiling) }
+        if let upsample { h = upsample(h, tiling: tiling) }
         return h
     }
 }
