@@ -6,7 +6,7 @@ public enum ComputePrecision: String, CaseIterable, Sendable {
     case fp32
     /// fp32 data throughout, with Winograd (oneDNN's F(4x4, 3x3), F(2x2, 3x3) on small
     /// planes) for the 3x3 stride-1 convolutions with channel counts that are multiples of
-    /// 16 on planes at least 8 wide (`DNNLConvolution.winogradMinWidth`), reordered to and
+    /// 16 on planes at least 16 wide (`DNNLConvolution.winogradMinWidth`), reordered to and
     /// from its blocked layout around channels-last activations: faster on SD-size models,
     /// at the cost of transformed weights four times the size. The transforms add rounding
     /// error, measured in docs/BENCHMARKS.md. Needs AVX-512.
