@@ -39,6 +39,15 @@ final class UpsampledConv2dTests: XCTestCase {
         assertMatchesUpsampleThenConv(channels: 3, outputs: 5, height: 4, width: 7, channelsLast: false)
     }
 
+    /// One-pixel planes (an 8-pixel image's latents): the one-pixel padding wraps onto the pixel itself.
+    func testFoldedPhasesMatchOnOnePixelPlanes() {
+        assertMatchesUpsampleThenConv(channels: 2, outputs: 3, height: 1, width: 1, channelsLast: false)
+        assertMatchesUpsampleThenConv(channels: 2, outputs: 3, height: 1, width: 3, channelsLast: false)
+        onOneDNNChannelsLast {
+            assertMatchesUpsampleThenConv(channels: 16, outputs: 16, height: 1, width: 2, channelsLast: true)
+        }
+    }
+
     func testFoldedPhasesMatchUpsampleThenConvOnOneDNNChannelsLast() {
         onOneDNNChannelsLast {
             assertMatchesUpsampleThenConv(channels: 16, outputs: 32, height: 5, width: 6, channelsLast: true)
