@@ -14,8 +14,6 @@ final class AutoencoderKLTests: XCTestCase {
         try SafeTensorsFile(url: folder.appendingPathComponent("reference.safetensors"))
     }
 
-
-
     func check(_ actual: Tensor, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let expected = try reference().tensor(name)
         let err = maxAbsError(actual, expected)
@@ -90,6 +88,21 @@ final class AutoencoderKLTests: XCTestCase {
         try check(vae.decode(try ref.tensor("latents_in"), tiling: .x), "decoded_circular_x")
         XCTAssertGreaterThan(maxAbsError(try ref.tensor("decoded"), try ref.tensor("decoded_circular")), 0.01)
         XCTAssertGreaterThan(maxAbsError(try ref.tensor("decoded_circular"), try ref.tensor("decoded_circular_x")), 0.01)
+    }
+
+    /// On the oneDNN backend the decoder runs channels-last (resnets, the mid block's
+    /// attention on its tokens as they lie, the upsampler's phase convolutions); it must
+    /// still match diffusers, tiled or not.
+    func testOneDNNChannelsLastDecodeMatchesDiffusers() throws {
+        try onOneDNNChannelsLast {
+            let vae = try AutoencoderKL(folder: folder)
+            let ref = try reference()
+            try check(vae.decode(try ref.tensor("latents_in")), "decoded")
+            try check(vae.decode(try ref.tensor("latents_wide")), "decoded_wide")
+            try check(vae.decode(try ref.tensor("latents_in"), tiling: .xy), "decoded_circular")
+            try check(vae.decode(try ref.tensor("latents_wide"), tiling: .xy), "decoded_wide_circular")
+            try check(vae.decode(try ref.tensor("latents_in"), tiling: .x), "decoded_circular_x")
+        }
     }
 
     /// With xy tiling the decoder commutes with rolling: latents rolled by k decode to the image

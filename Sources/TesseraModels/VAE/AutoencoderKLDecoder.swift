@@ -26,10 +26,14 @@ struct AutoencoderKLDecoder: Sendable {
                              kernel: 3, padding: 1)
     }
 
+    /// Latents [N, latentChannels, h, w] to the image [N, outChannels, H, W]. Runs
+    /// channels-last in between when the backend prefers it, like the UNet and TAESD.
     func callAsFunction(_ z: Tensor, tiling: Tiling) -> Tensor {
-        var h = convIn(z, tiling: tiling)
-        h = midBlock(h, tiling: tiling)
-        for block in upBlocks { h = block(h, tiling: tiling) }
-        return convOut(normOut(h, activation: .silu), tiling: tiling)
+        let last = Compute.backend.prefersChannelsLast
+        var h = convIn(last ? Ops.toChannelsLast(z) : z, tiling: tiling, channelsLast: last)
+        h = midBlock(h, tiling: tiling, channelsLast: last)
+        for block in upBlocks { h = block(h, tiling: tiling, channelsLast: last) }
+        h = convOut(normOut(h, activation: .silu, channelsLast: last), tiling: tiling, channelsLast: last)
+        return last ? Ops.toChannelsFirst(h) : h
     }
 }

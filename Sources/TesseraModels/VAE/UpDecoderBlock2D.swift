@@ -18,10 +18,11 @@ struct UpDecoderBlock2D: Sendable {
             : nil
     }
 
-    func callAsFunction(_ x: Tensor, tiling: Tiling) -> Tensor {
+    /// With `channelsLast`, `x` and the result are [N, H, W, C].
+    func callAsFunction(_ x: Tensor, tiling: Tiling, channelsLast last: Bool = false) -> Tensor {
         var h = x
-        for resnet in resnets { h = resnet(h, tiling: tiling) }
-        if let upsample { h = upsample(h, tiling: tiling) }
+        for resnet in resnets { h = resnet(h, tiling: tiling, channelsLast: last) }
+        if let upsample { h = upsample(h, tiling: tiling, channelsLast: last) }
         return h
     }
 }

@@ -36,15 +36,17 @@ struct VAEAttentionBlock: Sendable {
         return (weight.reshaped([c, c]), try w.tensor("bias", shape: [c]))
     }
 
-    /// `x` [N, C, H, W] plus attention over its H*W positions.
-    func callAsFunction(_ x: Tensor) -> Tensor {
-        let (h, w) = (x.shape[2], x.shape[3])
-        let tokens = Ops.channelsLast(norm(x))
+    /// `x` [N, C, H, W] plus attention over its H*W positions. With `channelsLast`, `x`
+    /// and the result are [N, H, W, C], which are the tokens already.
+    func callAsFunction(_ x: Tensor, channelsLast last: Bool = false) -> Tensor {
+        let (n, h, w, c) = last ? (x.shape[0], x.shape[1], x.shape[2], x.shape[3]) : (x.shape[0], x.shape[2], x.shape[3], x.shape[1])
+        let normed = norm(x, channelsLast: last)
+        let tokens = last ? normed.reshaped([n, h * w, c]) : Ops.channelsLast(normed)
         let attended = Ops.attention(q: Ops.linear(tokens, weight: q.weight, bias: q.bias),
                                      k: Ops.linear(tokens, weight: k.weight, bias: k.bias),
                                      v: Ops.linear(tokens, weight: v.weight, bias: v.bias), heads: 1)
-        let y = Ops.channelsFirst(Ops.linear(attended, weight: out.weight, bias: out.bias),
-                                   height: h, width: w)
+        let projected = Ops.linear(attended, weight: out.weight, bias: out.bias)
+        let y = last ? projected.reshaped([n, h, w, c]) : Ops.channelsFirst(projected, height: h, width: w)
         Ops.addInPlace(y, x)
         return y
     }

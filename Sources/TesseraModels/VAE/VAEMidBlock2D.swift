@@ -17,9 +17,10 @@ struct VAEMidBlock2D: Sendable {
                                     timeChannels: nil, groups: groups, eps: eps)
     }
 
-    func callAsFunction(_ x: Tensor, tiling: Tiling) -> Tensor {
-        var h = resnet0(x, tiling: tiling)
-        if let attention { h = attention(h) }
-        return resnet1(h, tiling: tiling)
+    /// With `channelsLast`, `x` and the result are [N, H, W, C].
+    func callAsFunction(_ x: Tensor, tiling: Tiling, channelsLast last: Bool = false) -> Tensor {
+        var h = resnet0(x, tiling: tiling, channelsLast: last)
+        if let attention { h = attention(h, channelsLast: last) }
+        return resnet1(h, tiling: tiling, channelsLast: last)
     }
 }
