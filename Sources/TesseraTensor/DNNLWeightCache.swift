@@ -147,3 +147,12 @@ final class DNNLWeightCache: @unchecked Sendable {
         DNNLEngine.check(dnnl_stream_wait(stream), "weights reorder")
     }
 }
+
+extension Tensor {
+    /// Makes `data` hold this weight's values again where oneDNN released its plain pages
+    /// (`DNNLWeightCache`, `releasingPlainWeights`). Model code that reads a weight's values
+    /// itself, after the weight may have run on oneDNN, calls this first. A no-op otherwise.
+    public func restoreReleasedValues() {
+        DNNLWeightCache.shared.restorePlain(self)
+    }
+}

@@ -63,6 +63,19 @@ final class UpsampledConv2dTests: XCTestCase {
         XCTAssertEqual(plain.stride, 1)
     }
 
+    /// A backend named on a command line releases the plain copy of weights it reordered;
+    /// an odd-size request after 2x ones rebuilds the 3x3 kernel from the phase weights,
+    /// which must read their values, not the released zeros.
+    func testUnfoldingAfterTheBackendReleasedThePhasesReadsTheirValues() {
+        let conv = Conv2d(weight: random([64, 64, 3, 3]), bias: random([64]), padding: 1)  // phases over the release minimum
+        let folded = UpsampledConv2d(conv)
+        let saved = Compute.backend
+        Compute.backend = DNNLBackend(precision: .fp32, releasingPlainWeights: true)
+        defer { Compute.backend = saved }
+        _ = folded(Ops.toChannelsLast(random([1, 64, 4, 4])), channelsLast: true)
+        XCTAssertLessThan(maxAbsError(folded.unfolded().weight, conv.weight), 1e-6)
+    }
+
     /// `mixed` runs wide planes' plain convs as Winograd F(4x4, 3x3), cheaper than the
     /// phases: the fold then upsamples and runs the rebuilt conv, with the same result.
     func testMixedPrecisionKeepsItsWinogradForWidePlanes() {

@@ -57,6 +57,9 @@ public struct UpsampledConv2d: Sendable {
     /// summed with, so it can differ from the original by the rounding of that sum.
     public func unfolded() -> Conv2d {
         plain.conv {
+            // The phases may have run on a oneDNN backend that released their plain copy.
+            weight.restoreReleasedValues()
+            bias?.restoreReleasedValues()
             let (o, c) = (weight.shape[0] / 4, weight.shape[1])
             let kernel = Tensor(shape: [o, c, 3, 3], storage: TensorStorage(count: 9 * o * c, pool: nil))
             let phases = weight.data
