@@ -28,6 +28,8 @@ public struct UpsampledConv2d: Sendable {
         // Tap k of the 3x3 kernel lands on low-resolution offset taps[phase][k] of the 2x2 one:
         // phase 0 reads rows (i - 1, i, i) of the input, phase 1 rows (i, i, i + 1).
         let taps = [[0, 1, 1], [0, 0, 1]]
+        conv.weight.restoreReleasedValues()  // a no-op for weights fresh from a file
+        conv.bias?.restoreReleasedValues()
         let folded = Tensor(shape: [4 * o, c, 2, 2], storage: TensorStorage(count: 16 * o * c, pool: nil))
         folded.data.initialize(repeating: 0, count: folded.count)
         let src = conv.weight.data
