@@ -71,18 +71,20 @@ public struct UpsampledConv2d: Sendable {
                     func tap(_ a: Int, _ b: Int, _ r: Int, _ s: Int) -> Float {
                         phases[(((2 * a + b) * o + oc) * c + ic) * 4 + 2 * r + s]
                     }
-                    // Rows first: for column tap pair (b, s), recover w0, w1, w2 along y.
-                    var rows = [[Float]](repeating: [0, 0, 0], count: 3)  // rows[ky][kx]
-                    for (b, s, kx) in [(0, 0, 0), (1, 1, 2)] {
-                        rows[0][kx] = tap(0, b, 0, s)
-                        rows[2][kx] = tap(1, b, 1, s)
-                        rows[1][kx] = tap(1, b, 0, s) - rows[0][kx]
-                    }
-                    // The middle column: phase b = 0's second column tap is w1 + w2 along x.
-                    for (ky, a, r) in [(0, 0, 0), (2, 1, 1)] { rows[ky][1] = tap(a, 0, r, 1) - rows[ky][2] }
-                    rows[1][1] = tap(1, 0, 0, 1) - rows[0][1] - rows[0][2] - rows[1][2]
+                    // Written straight into the kernel (dst[3 ky + kx]): no arrays per channel pair.
                     let dst = kernel.data + (oc * c + ic) * 9
-                    for ky in 0..<3 { for kx in 0..<3 { dst[ky * 3 + kx] = rows[ky][kx] } }
+                    // Rows first: for column tap pair (b, s), recover w0, w1, w2 along y.
+                    func column(_ b: Int, _ s: Int, _ kx: Int) {
+                        dst[kx] = tap(0, b, 0, s)
+                        dst[6 + kx] = tap(1, b, 1, s)
+                        dst[3 + kx] = tap(1, b, 0, s) - dst[kx]
+                    }
+                    column(0, 0, 0)
+                    column(1, 1, 2)
+                    // The middle column: phase b = 0's second column tap is w1 + w2 along x.
+                    dst[1] = tap(0, 0, 0, 1) - dst[2]
+                    dst[7] = tap(1, 0, 1, 1) - dst[8]
+                    dst[4] = tap(1, 0, 0, 1) - dst[1] - dst[2] - dst[5]
                 }
             }
             let b = bias.map { Tensor(shape: [o], values: Array(UnsafeBufferPointer(start: $0.data, count: o))) }
