@@ -19,7 +19,7 @@ let targetCPU: [SwiftSetting] = {
 /// Tessera: few-step diffusion texture daemon.
 ///
 /// Layers (imports point downward only):
-///   tesserad / tessera  ->  TesseraDiffusion  ->  TesseraModels  ->  TesseraTensor  ->  COpenBLAS
+///   tesserad / tessera  ->  TesseraDiffusion  ->  TesseraModels  ->  TesseraTensor  ->  COpenBLAS, CDNNL, CTesseraKernels
 /// Later layers (Diffusion, Wire, Server) slot in between as their issues land.
 let package = Package(
     name: "Tessera",
@@ -46,10 +46,15 @@ let package = Package(
         // Debian's libdnnl-dev ships no pkg-config file; the module map links dnnl and gomp.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
+        // AVX-512 kernels that Swift cannot express (bf16 conversion instructions), each
+        // compiled for its instruction set per function and called only where the CPU has it.
+        // Optimised in debug builds too, like TesseraTensor.
+        .target(name: "CTesseraKernels", cSettings: [.unsafeFlags(["-O2"])]),
+
         // Numerical core: tensors and kernels over OpenBLAS (reference) and oneDNN (convolutions).
         .target(
             name: "TesseraTensor",
-            dependencies: ["COpenBLAS", "CDNNL"],
+            dependencies: ["COpenBLAS", "CDNNL", "CTesseraKernels"],
             // Kernels are optimised in debug builds too: unoptimised SIMD code is orders of
             // magnitude slower and would dominate the test suite's run time.
             swiftSettings: targetCPU + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),

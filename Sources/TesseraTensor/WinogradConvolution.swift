@@ -1,3 +1,4 @@
+import CTesseraKernels
 /// 3x3 stride-1 convolutions in bf16 mode by Winograd F(2x2, 3x3) on channels-last input:
 /// each 2x2 block of outputs is computed from a 4x4 input tile with 16 multiplications per
 /// input and output channel pair instead of 36, so 2.25 times fewer multiply-adds than the
@@ -7,7 +8,8 @@
 /// matrix products with fp32 accumulation against the transformed weights
 /// (`WinogradWeights`, packed by oneDNN: `DNNLBatchedMatmul`, two batches of 8 positions),
 /// then the output transform Y = Aᵀ M A in fp32 with the bias and the epilogue (residual,
-/// ReLU) fused. Workers take bands of tiles on large planes, and on small ones (up to
+/// ReLU) fused. Both transforms run as AVX-512 kernels (`CTesseraKernels`) wherever bf16
+/// mode can run, and as Swift loops elsewhere (tests, other CPUs). Workers take bands of tiles on large planes, and on small ones (up to
 /// `positionSplitTiles` per worker) one half of the positions each, over all tiles.
 /// The transforms of F(2x2, 3x3) only add, subtract and halve, so the extra rounding is
 /// the bf16 rounding of sums of up to four inputs and of the halved weights: the error
@@ -20,9 +22,11 @@ enum WinogradConvolution {
     /// products are too short to pay for reading 16/9 as many weight bytes as the direct
     /// convolution (1,280 channels at 8x8: 7.3 against 4.3 ms on this VM).
     static let minTiles = 64
-    /// Fewest input channels: with 64 the transforms cost more than the products save
-    /// (TAESD's 64-channel convolutions at 128x128: 3.6 against 3.0 ms).
-    static let minChannels = 256
+    /// Fewest input channels. With the AVX-512 transforms 64 pays (TAESD's 64-channel
+    /// convolutions at 256x256: 8.8 against 11.6 ms direct; 32 channels do not: 0.20
+    /// against 0.17 ms at 64x64). With the Swift ones the transforms cost more than the
+    /// products save below 256 (64 channels at 256x256: 13.3 against 11.5 ms).
+    static var minChannels: Int { usesAVX512Transforms ? 64 : 256 }
     /// Bytes of fp32 products per chunk of tiles, and the fewest tiles per chunk.
     static let chunkBytes = 2 << 20
     static let minChunkTiles = 64
@@ -33,6 +37,15 @@ enum WinogradConvolution {
     /// 13.0 against 10.9 ms; 1,920 to 640 at 32x32: 32.3 against 27.8 ms). From 256 tiles
     /// per worker on, bands of tiles in cache-sized chunks are faster again (docs/BENCHMARKS.md).
     static let positionSplitTiles = 128
+
+    /// Whether the transforms run as the AVX-512 kernels of `CTesseraKernels` (one
+    /// `vcvtneps2bf16` per 16 values instead of Swift's integer rounding on 8): wherever
+    /// oneDNN reports AVX512_BF16 or AMX, which bf16 mode needs anyway. Same arithmetic,
+    /// same results; tests set `transformsOverride` to run the Swift loops.
+    static var usesAVX512Transforms: Bool {
+        transformsOverride ?? ComputePrecision.bf16.isSupported(isa: DNNLEngine.shared.isa)
+    }
+    nonisolated(unsafe) static var transformsOverride: Bool?
 
     /// Whether a convolution runs here: 3x3, stride 1, padding under 3, input and output
     /// channels in whole 16-channel blocks, and at least `minTiles` output tiles per image.
@@ -157,6 +170,7 @@ enum WinogradConvolution {
         /// Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
         func transformInput(_ src: UnsafePointer<Float>, tiles: Range<Int>, plane: Int, zeros: UnsafePointer<Float>,
                             into v: UnsafeMutablePointer<UInt16>) {
+            let avx512 = WinogradConvolution.usesAVX512Transforms
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 16) { p in
                 var t = 0
                 for tile in tiles {
@@ -172,6 +186,12 @@ enum WinogradConvolution {
                             }
                         }
                         let to = v + t * c
+                        if avx512 {
+                            let pixels = UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: UnsafePointer<Float>?.self)
+                            tessera_winograd_input_tile_bf16(pixels, Int64(c), Int64(plane), to)
+                            t += 1
+                            continue
+                        }
                         var ci = 0
                         while ci < c {
                             func d(_ k: Int) -> V { UnsafeRawPointer(p[k] + ci).loadUnaligned(as: V.self) }
@@ -205,6 +225,10 @@ enum WinogradConvolution {
         /// covers; Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]].
         func transformOutput(_ m: UnsafePointer<Float>, tiles: Range<Int>, plane: Int, bias: UnsafePointer<Float>?,
                              residual: UnsafePointer<Float>?, relu: Bool, into dst: UnsafeMutablePointer<Float>) {
+            if WinogradConvolution.usesAVX512Transforms {
+                transformOutputAVX512(m, tiles: tiles, plane: plane, bias: bias, residual: residual, relu: relu, into: dst)
+                return
+            }
             var t = 0
             for tile in tiles {
                 let (row, tx) = (tile / tilesX, tile % tilesX)
@@ -245,6 +269,29 @@ enum WinogradConvolution {
                         co += V.scalarCount
                     }
                     t += 1
+                }
+            }
+        }
+
+        /// `transformOutput` through `tessera_winograd_output_tile`, given each tile's output
+        /// (and residual) pixels, nil past the bottom and right edges.
+        private func transformOutputAVX512(_ m: UnsafePointer<Float>, tiles: Range<Int>, plane: Int, bias: UnsafePointer<Float>?,
+                                           residual: UnsafePointer<Float>?, relu: Bool, into dst: UnsafeMutablePointer<Float>) {
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 4) { out in
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 4) { res in
+                    for (t, tile) in tiles.enumerated() {
+                        let (row, tx) = (tile / tilesX, tile % tilesX)
+                        let (image, ty) = (row / tilesY, row % tilesY)
+                        for q in 0..<4 {
+                            let (y, x) = (2 * ty + q / 2, 2 * tx + q % 2)
+                            let offset = ((image * ho + y) * wo + x) * oc
+                            let inside = y < ho && x < wo
+                            out[q] = inside ? dst + offset : nil
+                            res[q] = inside ? residual.map { $0 + offset } : nil
+                        }
+                        tessera_winograd_output_tile(m + t * oc, Int64(plane), Int64(oc), bias, out.baseAddress,
+                                                     residual == nil ? nil : UnsafePointer(res.baseAddress), relu ? 1 : 0)
+                    }
                 }
             }
         }

@@ -19,10 +19,14 @@ final class WinogradConvolutionTests: XCTestCase {
     /// fused residual and ReLU, without bias. The
     /// error must stay within three times that of an exact convolution of the bf16-rounded
     /// operands (what direct bf16 computes), and must show bf16 rounding at all.
+    /// Both transforms are checked: the Swift loops everywhere, the AVX-512 kernels where
+    /// the CPU has them, and those must give the Swift loops' values bit for bit (the same
+    /// sums in the same order, both rounding to nearest even).
     func testMatchesTheReferenceWithinBF16Rounding() {
-        let saved = Parallel.workerOverride
+        let saved = (Parallel.workerOverride, WinogradConvolution.transformsOverride)
         Parallel.workerOverride = 3
-        defer { Parallel.workerOverride = saved }
+        defer { (Parallel.workerOverride, WinogradConvolution.transformsOverride) = saved }
+        let avx512 = ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa)
         let blas = OpenBLASBackend()
         let circular = Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)
         let cases: [([Int], Int, Conv2dOptions, Bool, Bool)] = [
@@ -41,13 +45,22 @@ final class WinogradConvolutionTests: XCTestCase {
             let ref = blas.conv2d(x, weight: w, bias: b, options: o, epilogue: epilogue)
             let rounded = blas.conv2d(roundedToBF16(x), weight: roundedToBF16(w), bias: b, options: o, epilogue: epilogue)
             let lastEpilogue = ConvEpilogue(residual: epilogue.residual.map(Ops.toChannelsLast), relu: epilogue.relu)
-            let got = Ops.toChannelsFirst(WinogradConvolution.convolve(Ops.toChannelsLast(x), weight: w, bias: b, options: o,
-                                                                       epilogue: lastEpilogue, releasePlain: false))
-            let (err, direct) = (worst(got, ref), worst(rounded, ref))
-            let label = "x \(xs) o \(oc) \(o) err \(err) direct bf16 \(direct)"
-            XCTAssertGreaterThan(err, 1e-5, "bf16 rounding must show: " + label)
-            XCTAssertLessThan(err, 3 * direct + 1e-3, label)
-            XCTAssertLessThan(err, 2e-2, label)
+            var results: [[Float]] = []
+            for kernels in avx512 ? [false, true] : [false] {
+                WinogradConvolution.transformsOverride = kernels
+                let got = Ops.toChannelsFirst(WinogradConvolution.convolve(Ops.toChannelsLast(x), weight: w, bias: b, options: o,
+                                                                           epilogue: lastEpilogue, releasePlain: false))
+                let (err, direct) = (worst(got, ref), worst(rounded, ref))
+                let label = "x \(xs) o \(oc) \(o) AVX-512 \(kernels) err \(err) direct bf16 \(direct)"
+                XCTAssertGreaterThan(err, 1e-5, "bf16 rounding must show: " + label)
+                XCTAssertLessThan(err, 3 * direct + 1e-3, label)
+                XCTAssertLessThan(err, 2e-2, label)
+                results.append(got.scalars)
+            }
+            if results.count == 2 {
+                let differing = zip(results[0], results[1]).filter { $0.bitPattern != $1.bitPattern }.count
+                XCTAssertEqual(differing, 0, "values differing between the transforms, x \(xs) o \(oc) \(o)")
+            }
         }
     }
 
@@ -77,8 +90,12 @@ final class WinogradConvolutionTests: XCTestCase {
         for (r, v) in zip(k.scalars, original) { XCTAssertLessThanOrEqual(abs(r - v), 0.03 / 64) }
     }
 
-    /// Shapes left to oneDNN's direct kernels: few channels, 1x1, stride 2, small planes.
+    /// Shapes left to oneDNN's direct kernels: few channels, 1x1, stride 2, small planes;
+    /// 64 channels only with the AVX-512 transforms.
     func testDeclinesOtherShapes() {
+        let saved = WinogradConvolution.transformsOverride
+        defer { WinogradConvolution.transformsOverride = saved }
+        WinogradConvolution.transformsOverride = false
         let o = Conv2dOptions(padding: (1, 1))
         XCTAssertFalse(WinogradConvolution.supports(channels: 4, outputs: 320, kh: 3, kw: 3, options: o, outputHeight: 64, outputWidth: 64))
         XCTAssertFalse(WinogradConvolution.supports(channels: 320, outputs: 320, kh: 1, kw: 1, options: Conv2dOptions(), outputHeight: 64, outputWidth: 64))
@@ -88,5 +105,8 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertFalse(WinogradConvolution.supports(channels: 64, outputs: 64, kh: 3, kw: 3, options: o, outputHeight: 128, outputWidth: 128))
         XCTAssertTrue(WinogradConvolution.supports(channels: 1280, outputs: 1280, kh: 3, kw: 3, options: o, outputHeight: 16, outputWidth: 16))
         XCTAssertTrue(WinogradConvolution.supports(channels: 320, outputs: 320, kh: 3, kw: 3, options: o, outputHeight: 64, outputWidth: 64))
+        WinogradConvolution.transformsOverride = true
+        XCTAssertTrue(WinogradConvolution.supports(channels: 64, outputs: 64, kh: 3, kw: 3, options: o, outputHeight: 128, outputWidth: 128))
+        XCTAssertFalse(WinogradConvolution.supports(channels: 32, outputs: 32, kh: 3, kw: 3, options: o, outputHeight: 64, outputWidth: 64))
     }
 }
