@@ -1,5 +1,6 @@
 #include "WinogradTransforms.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 // Compiled for AVX-512 per function, so the rest of the package keeps its baseline ISA.
@@ -58,3 +59,15 @@ void tessera_winograd_output_tile(const float *m, int64_t plane, int64_t outputs
         }
     }
 }
+
+#else
+// Other architectures have no AVX-512: `WinogradConvolution` never calls these there.
+void tessera_winograd_input_tile_bf16(const float *const src[16], int64_t channels, int64_t plane, uint16_t *to) {
+    __builtin_trap();
+}
+
+void tessera_winograd_output_tile(const float *m, int64_t plane, int64_t outputs, const float *bias,
+                                  float *const dst[4], const float *const residual[4], int relu) {
+    __builtin_trap();
+}
+#endif

@@ -43,7 +43,11 @@ enum WinogradConvolution {
     /// oneDNN reports AVX512_BF16 or AMX, which bf16 mode needs anyway. Same arithmetic,
     /// same results; tests set `transformsOverride` to run the Swift loops.
     static var usesAVX512Transforms: Bool {
+        #if arch(x86_64)
         transformsOverride ?? ComputePrecision.bf16.isSupported(isa: DNNLEngine.shared.isa)
+        #else
+        false
+        #endif
     }
     nonisolated(unsafe) static var transformsOverride: Bool?
 
