@@ -197,7 +197,8 @@ public struct DNNLBackend: ComputeBackend {
         return "convolutions: " + list(DNNLPrimitives.convolutions.implementations)
             + (matmuls.isEmpty ? "" : "; matmuls: " + list(matmuls)) + (attention.isEmpty ? "" : "; attention matmuls: " + list(attention))
             + (softmaxes.isEmpty ? "" : "; softmax: " + list(softmaxes))
-            + (winograd.isEmpty ? "" : "; bf16 Winograd products: " + list(winograd))
+            + (winograd.isEmpty ? "" : "; bf16 Winograd products: " + list(winograd)
+                + (WinogradConvolution.usesAVX512Transforms ? " (AVX-512 transforms)" : " (Swift transforms)"))
     }
 
     /// Convolution primitives built with the Winograd algorithm so far (kept in the cache).
