@@ -90,6 +90,31 @@ final class WinogradConvolutionTests: XCTestCase {
         for (r, v) in zip(k.scalars, original) { XCTAssertLessThanOrEqual(abs(r - v), 0.03 / 64) }
     }
 
+    /// A NaN input pixel turns into NaN every output its 3x3 neighbourhood reaches (ReLU
+    /// included) and nothing else, in both transforms: rounding to bf16 keeps NaN.
+    func testNaNReachesItsNeighbourhoodOnly() {
+        let saved = WinogradConvolution.transformsOverride
+        defer { WinogradConvolution.transformsOverride = saved }
+        let (c, oc, h, w) = (16, 16, 8, 8)
+        let x = random([1, h, w, c]), weight = random([oc, c, 3, 3], scale: 0.1)
+        let (ny, nx) = (3, 5)
+        x.data[(ny * w + nx) * c + 7] = .nan
+        let o = Conv2dOptions(padding: (1, 1))
+        for kernels in ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa) ? [false, true] : [false] {
+            WinogradConvolution.transformsOverride = kernels
+            let out = WinogradConvolution.convolve(x, weight: weight, bias: random([oc]), options: o,
+                                                   epilogue: ConvEpilogue(residual: nil, relu: true), releasePlain: false)
+            for y in 0..<h {
+                for xx in 0..<w {
+                    let reached = abs(y - ny) <= 1 && abs(xx - nx) <= 1
+                    for k in 0..<oc {
+                        XCTAssertEqual(out.data[(y * w + xx) * oc + k].isNaN, reached, "AVX-512 \(kernels) at \(y), \(xx), \(k)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Shapes left to oneDNN's direct kernels: few channels, 1x1, stride 2, small planes;
     /// 64 channels only with the AVX-512 transforms.
     func testDeclinesOtherShapes() {
