@@ -9,8 +9,9 @@ import CTesseraKernels
 /// (`WinogradWeights`, packed by oneDNN: `DNNLBatchedMatmul`, two batches of 8 positions),
 /// then the output transform Y = Aᵀ M A in fp32 with the bias and the epilogue (residual,
 /// ReLU) fused. Both transforms run as AVX-512 kernels (`CTesseraKernels`) wherever bf16
-/// mode can run, and as Swift loops elsewhere (tests, other CPUs). Workers take bands of tiles on large planes, and on small ones (up to
-/// `positionSplitTiles` per worker) one half of the positions each, over all tiles.
+/// mode can run, and as Swift loops elsewhere (tests, other CPUs). Workers take bands of
+/// tiles on large planes, and on small ones (up to `positionSplitTiles` per worker) one
+/// half of the positions each, over all tiles.
 /// The transforms of F(2x2, 3x3) only add, subtract and halve, so the extra rounding is
 /// the bf16 rounding of sums of up to four inputs and of the halved weights: the error
 /// stays of the order of direct bf16's (measured in docs/BENCHMARKS.md and asserted in
@@ -77,7 +78,8 @@ enum WinogradConvolution {
         defer { zeros.deallocate() }
         let geometry = Geometry(n: n, h: h, w: w, c: c, oc: oc, ho: ho, wo: wo, tilesY: tilesY, tilesX: tilesX,
                                 padY: o.padding.0, padX: o.padding.1,
-                                wrapY: o.paddingModeY == .circular, wrapX: o.paddingModeX == .circular)
+                                wrapY: o.paddingModeY == .circular, wrapX: o.paddingModeX == .circular,
+                                avx512: usesAVX512Transforms)
         let run = Run(geometry: geometry, src: UnsafePointer(x.data), dst: out.data, zeros: zeros, u: u,
                       bias: bias.map { UnsafePointer($0.data) }, residual: epilogue.residual.map { UnsafePointer($0.data) },
                       relu: epilogue.relu, releasePlain: releasePlain)
@@ -168,13 +170,14 @@ enum WinogradConvolution {
     struct Geometry {
         var n, h, w, c, oc, ho, wo, tilesY, tilesX, padY, padX: Int
         var wrapY, wrapX: Bool
+        /// Whether both transforms run as the AVX-512 kernels (decided once per convolution).
+        var avx512: Bool
 
         /// V = Bᵀ d B for every tile of `tiles` (numbered row by row across the batch), as bf16
         /// [16, tiles, C] from `v` on, positions `plane` halves apart;
         /// Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
         func transformInput(_ src: UnsafePointer<Float>, tiles: Range<Int>, plane: Int, zeros: UnsafePointer<Float>,
                             into v: UnsafeMutablePointer<UInt16>) {
-            let avx512 = WinogradConvolution.usesAVX512Transforms
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 16) { p in
                 var t = 0
                 for tile in tiles {
@@ -229,7 +232,7 @@ enum WinogradConvolution {
         /// covers; Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]].
         func transformOutput(_ m: UnsafePointer<Float>, tiles: Range<Int>, plane: Int, bias: UnsafePointer<Float>?,
                              residual: UnsafePointer<Float>?, relu: Bool, into dst: UnsafeMutablePointer<Float>) {
-            if WinogradConvolution.usesAVX512Transforms {
+            if avx512 {
                 transformOutputAVX512(m, tiles: tiles, plane: plane, bias: bias, residual: residual, relu: relu, into: dst)
                 return
             }
