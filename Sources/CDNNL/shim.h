@@ -20,3 +20,8 @@ static inline const char *tessera_dnnl_implementation(const_dnnl_primitive_desc_
     dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
     return name;
 }
+// DNNL_ARG_ATTR_MULTIPLE_POST_OP is a function-like macro: the argument index of the
+// second source of the binary post-op at `index` (e.g. GEGLU's gate).
+static inline int tessera_dnnl_post_op_src1(int index) {
+    return DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1;
+}

@@ -72,6 +72,10 @@ public protocol ComputeBackend: Sendable {
     func conv3x3Multiplications(channels: Int, outputs: Int, height: Int, width: Int) -> Double
     /// `x` [..., in] times `weight` [out, in] transposed, plus optional `bias` [out].
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
+    /// GEGLU's projection, `(x Vᵀ + bv) * GELU(x Gᵀ + bg)` with the exact (erf) GELU, for
+    /// `value` and `gate` weights [out, in]. The default runs both linear layers, then
+    /// `VectorMath.geglu`; a backend may fuse the GELU and the product into its matmuls.
+    func gatedLinear(_ x: Tensor, value: Tensor, valueBias: Tensor?, gate: Tensor, gateBias: Tensor?) -> Tensor
     /// Batched matrix product `a` [B?, M, K] x `b` [B?, K, N] (or `b` [B?, N, K] when `transposeB`).
     func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool) -> Tensor
     /// Multi-head scaled dot-product attention on [B, L, heads * headDim] tensors.
@@ -92,6 +96,17 @@ extension ComputeBackend {
     }
 
     public var prefersChannelsLast: Bool { false }
+
+    public func gatedLinear(_ x: Tensor, value: Tensor, valueBias: Tensor?, gate: Tensor, gateBias: Tensor?) -> Tensor {
+        let v = linear(x, weight: value, bias: valueBias), g = linear(x, weight: gate, bias: gateBias)
+        // erf dominates: spread the work over the cores.
+        Parallel.forEach(v.count / 64 + 1, costPerItem: 64 * 16) { range in
+            let lo = range.lowerBound * 64, hi = min(v.count, range.upperBound * 64)
+            guard lo < hi else { return }
+            VectorMath.geglu(value: v.data + lo, gate: g.data + lo, into: v.data + lo, count: hi - lo)
+        }
+        return v
+    }
 
     public func conv3x3Multiplications(channels: Int, outputs: Int, height: Int, width: Int) -> Double { 9 }
 }

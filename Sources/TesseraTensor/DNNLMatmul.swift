@@ -9,6 +9,16 @@ import Foundation
 /// bands of a UNet: OpenBLAS packs the whole weight matrix again on every call.
 /// Like `DNNLConvolution`, every call runs on the calling thread.
 final class DNNLMatmul: @unchecked Sendable {
+    /// What the primitive does to its output before writing it, as oneDNN post-ops: GEGLU
+    /// runs as a gate matmul with `.gelu` and a value matmul with `.multiply` by the gate.
+    enum Epilogue: Hashable {
+        case none
+        /// The exact (erf) GELU.
+        case gelu
+        /// Times an fp32 tensor of the output's shape (`run`'s `multiplier`).
+        case multiply
+    }
+
     /// One band's problem.
     struct Geometry: Hashable {
         var m, k, n: Int
@@ -17,6 +27,7 @@ final class DNNLMatmul: @unchecked Sendable {
         var band: Int
         /// bf16 operands (true) or fp32 throughout.
         var bf16 = true
+        var epilogue = Epilogue.none
     }
 
     let geometry: Geometry
@@ -28,6 +39,8 @@ final class DNNLMatmul: @unchecked Sendable {
     /// The band's conversion to bf16 (nil in fp32, where the primitive reads `srcPlain`).
     private let srcReorder: dnnl_primitive_t?
     private let srcPlain: dnnl_memory_t, srcHalf: dnnl_memory_t, dst: dnnl_memory_t, biasMemory: dnnl_memory_t?
+    /// The `.multiply` epilogue's other factor (nil for other epilogues).
+    private let multiplier: dnnl_memory_t?
     private let weightsLayout: dnnl_memory_desc_t, weightsPlain: dnnl_memory_desc_t
     /// This primitive's own scratchpad (`DNNLMemory.userScratchpad`).
     private let scratchpad: dnnl_memory_t
@@ -47,7 +60,15 @@ final class DNNLMatmul: @unchecked Sendable {
         DNNLEngine.check(withUnsafeMutablePointer(to: &bias) { b in
             dnnl_matmul_desc_init(&desc, &src, &wei, g.bias ? b : nil, &out)
         }, "matmul descriptor \(g)")
-        let built = DNNLMemory.primitive(&desc, "matmul \(g)") { dnnl_primitive_desc_query_md($0, dnnl_query_weights_md, 0)!.pointee }
+        var factor = DNNLMemory.descriptor([g.m, g.n], dnnl_ab)
+        let postOps: [(dnnl_post_ops_t) -> dnnl_status_t] = switch g.epilogue {
+        case .none: []
+        case .gelu: [{ dnnl_post_ops_append_eltwise($0, 1, dnnl_eltwise_gelu_erf, 0, 0) }]
+        case .multiply: [{ ops in withUnsafePointer(to: factor) { dnnl_post_ops_append_binary(ops, dnnl_binary_mul, $0) } }]
+        }
+        let built = DNNLMemory.primitive(&desc, "matmul \(g)", postOps: postOps) {
+            dnnl_primitive_desc_query_md($0, dnnl_query_weights_md, 0)!.pointee
+        }
         (primitive, implementation, scratchpad) = (built.primitive, built.implementation, built.scratchpad)
         weightsLayout = built.extra
         // W is stored [n, k] row-major: as the [k, n] operand it has strides (1, k).
@@ -57,19 +78,23 @@ final class DNNLMatmul: @unchecked Sendable {
         srcHalf = DNNLMemory.unbound(&src)
         dst = DNNLMemory.unbound(&out)
         biasMemory = g.bias ? DNNLMemory.unbound(&bias) : nil
+        multiplier = g.epilogue == .multiply ? DNNLMemory.unbound(&factor) : nil
         srcReorder = g.bf16 ? DNNLMemory.reorder(from: &plain, to: &src) : nil
         halfCount = g.bf16 ? (g.m * g.k + 1) / 2 : 0
     }
 
     deinit {
         for p in [primitive, srcReorder].compactMap({ $0 }) { dnnl_primitive_destroy(p) }
-        for m in [srcPlain, srcHalf, dst, biasMemory, scratchpad].compactMap({ $0 }) { dnnl_memory_destroy(m) }
+        for m in [srcPlain, srcHalf, dst, biasMemory, multiplier, scratchpad].compactMap({ $0 }) { dnnl_memory_destroy(m) }
         dnnl_stream_destroy(stream)
     }
 
     /// Computes the band whose first input row is at `src` into the rows at `out`.
-    /// `releasePlain`: see `DNNLWeightCache`.
-    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, out: UnsafeMutablePointer<Float>, releasePlain: Bool) {
+    /// `releasePlain`: see `DNNLWeightCache`. `multiplier`: the band's rows of the
+    /// `.multiply` epilogue's other factor, laid out like `out`.
+    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, out: UnsafeMutablePointer<Float>,
+             multiplier factor: UnsafePointer<Float>? = nil, releasePlain: Bool) {
+        precondition((factor != nil) == (multiplier != nil), "a multiplier goes with the .multiply epilogue only")
         DNNLEngine.singleThreaded()
         let w = DNNLWeightCache.shared.weights(weight, plain: weightsPlain, layout: weightsLayout, stream: stream,
                                                releasePlain: releasePlain)
@@ -91,6 +116,10 @@ final class DNNLMatmul: @unchecked Sendable {
         if let biasMemory, let bias {
             DNNLEngine.check(dnnl_memory_set_data_handle(biasMemory, bias.data), "bias handle")
             args.append((DNNL_ARG_BIAS, biasMemory))
+        }
+        if let multiplier, let factor {
+            DNNLEngine.check(dnnl_memory_set_data_handle(multiplier, UnsafeMutableRawPointer(mutating: factor)), "multiplier handle")
+            args.append((tessera_dnnl_post_op_src1(0), multiplier))
         }
         DNNLMemory.execute(primitive, args, stream)
         DNNLEngine.check(dnnl_stream_wait(stream), "stream wait")

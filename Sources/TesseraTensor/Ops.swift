@@ -18,6 +18,11 @@ public enum Ops {
         Compute.backend.linear(x, weight: weight, bias: bias)
     }
 
+    /// GEGLU's projection over the last dimension: `(x Vᵀ + bv) * GELU(x Gᵀ + bg)`, exact GELU.
+    public static func gatedLinear(_ x: Tensor, value: Tensor, valueBias: Tensor?, gate: Tensor, gateBias: Tensor?) -> Tensor {
+        Compute.backend.gatedLinear(x, value: value, valueBias: valueBias, gate: gate, gateBias: gateBias)
+    }
+
     /// Matrix product over the last two dimensions, batched over the leading ones.
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor {
         Compute.backend.matmul(a, b, transposeB: transposeB)

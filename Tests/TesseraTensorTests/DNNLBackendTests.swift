@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import TesseraTensor
 
@@ -375,6 +376,43 @@ final class DNNLBackendTests: XCTestCase {
         XCTAssertTrue(w.storage.pagesReleased)
         XCTAssertEqual(blas.linear(x, weight: w, bias: nil).scalars, reference.scalars)
         XCTAssertEqual(w.scalars, original)
+    }
+
+    /// GEGLU's projection with GELU and the product as matmul post-ops: the reference's two
+    /// linear layers and `VectorMath.geglu` against the exact formula (double-precision erf),
+    /// then oneDNN against the reference in fp32 (within fp32 rounding) and in bf16 (within
+    /// 1% of the largest output), on one band and on several (ragged, rank 3), with and
+    /// without bias.
+    func testGatedLinearMatchesTheReference() throws {
+        let blas = OpenBLASBackend(), fp32 = DNNLBackend(releasingPlainWeights: true)
+        let bf16: DNNLBackend? = ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa) ? DNNLBackend(precision: .bf16) : nil
+        for (shape, n, hasBias) in [([2, 77, 96], 320, true), ([1, 3, 40], 24, false), ([257, 64], 256, true), ([5, 64], 1280, true)] {
+            let k = shape.last!
+            let x = random(shape), scale = 4 / Float(k).squareRoot()
+            let value = random([n, k], scale: scale), gate = random([n, k], scale: scale)
+            let (vb, gb) = hasBias ? (random([n]), random([n])) : (nil, nil)
+            let ref = blas.gatedLinear(x, value: value, valueBias: vb, gate: gate, gateBias: gb)
+            XCTAssertEqual(ref.shape, Array(shape.dropLast()) + [n])
+            let v = blas.linear(x, weight: value, bias: vb), g = blas.linear(x, weight: gate, bias: gb)
+            var exact: Float = 0
+            for i in 0..<ref.count {
+                let gd = Double(g.data[i])
+                let want = Double(v.data[i]) * 0.5 * gd * (1 + Foundation.erf(gd / 2.0.squareRoot()))
+                exact = max(exact, abs(Float(want) - ref.data[i]))
+            }
+            XCTAssertLessThan(exact, 1e-5, "reference GEGLU \(shape) x \(n)")
+            XCTAssertGreaterThan(g.scalars.filter { $0 < -1 }.count, 0, "\(shape): the gates must reach GELU's curved part")
+            let got = fp32.gatedLinear(x, value: value, valueBias: vb, gate: gate, gateBias: gb)
+            XCTAssertEqual(got.shape, ref.shape)
+            XCTAssertLessThan(worst(got, ref), 1e-5, "fp32 \(shape) x \(n)")
+            if let bf16 {
+                let err = worst(bf16.gatedLinear(x, value: value, valueBias: vb, gate: gate, gateBias: gb), ref)
+                XCTAssertGreaterThan(err, 1e-5, "bf16 rounding must show: is bf16 really used?")
+                // The products reach about 10 here: bound the error relative to the largest.
+                let largest = ref.scalars.map(abs).max()!
+                XCTAssertLessThan(err, 1e-2 * largest, "bf16 \(shape) x \(n), largest \(largest)")
+            }
+        }
     }
 
     /// A released weight reads as zeros until the reference backend restores it from the

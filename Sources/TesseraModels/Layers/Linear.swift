@@ -13,6 +13,23 @@ public struct Linear: Sendable {
         self.bias = bias ? try w.tensor("bias", shape: [outFeatures]) : nil
     }
 
+    init(weight: Tensor, bias: Tensor?) {
+        (self.weight, self.bias) = (weight, bias)
+    }
+
+    /// The layer restricted to the outputs in `range`, with its own copy of their weights.
+    public func rows(_ range: Range<Int>) -> Linear {
+        let inFeatures = weight.shape[1]
+        let w = Tensor(uninitialized: [range.count, inFeatures])
+        w.data.update(from: weight.data + range.lowerBound * inFeatures, count: range.count * inFeatures)
+        let b = bias.map { bias in
+            let b = Tensor(uninitialized: [range.count])
+            b.data.update(from: bias.data + range.lowerBound, count: range.count)
+            return b
+        }
+        return Linear(weight: w, bias: b)
+    }
+
     /// Applies the layer over the last dimension.
     public func callAsFunction(_ x: Tensor) -> Tensor { Ops.linear(x, weight: weight, bias: bias) }
 }
