@@ -91,8 +91,9 @@ extension Ops {
                 for p in range {
                     let from = src + p * c, to = dst + p * c
                     for ch in 0..<c { to[ch] = from[ch] * scale[ch] + shift[ch] }
+                    // Pixel by pixel, while the row is in L1: a band's rows need not fit in L2.
+                    activation.applySerial(to, count: c)
                 }
-                activation.applySerial(dst + range.lowerBound * c, count: range.count * c)
             }
         }
         return out
