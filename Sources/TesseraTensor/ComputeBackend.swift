@@ -72,6 +72,9 @@ public protocol ComputeBackend: Sendable {
     func conv3x3Multiplications(channels: Int, outputs: Int, height: Int, width: Int) -> Double
     /// `x` [..., in] times `weight` [out, in] transposed, plus optional `bias` [out].
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
+    /// Several linear layers over the same input `x` (Q, K and V), one result per layer; the
+    /// default runs them one by one, a backend may share work on the input between them.
+    func linears(_ x: Tensor, _ layers: [(weight: Tensor, bias: Tensor?)]) -> [Tensor]
     /// GEGLU's projection, `(x Vᵀ + bv) * GELU(x Gᵀ + bg)` with the exact (erf) GELU, for
     /// `value` and `gate` weights [out, in]. The default runs both linear layers, then
     /// `VectorMath.geglu`; a backend may fuse the GELU and the product into its matmuls.
@@ -96,6 +99,10 @@ extension ComputeBackend {
     }
 
     public var prefersChannelsLast: Bool { false }
+
+    public func linears(_ x: Tensor, _ layers: [(weight: Tensor, bias: Tensor?)]) -> [Tensor] {
+        layers.map { linear(x, weight: $0.weight, bias: $0.bias) }
+    }
 
     public func gatedLinear(_ x: Tensor, value: Tensor, valueBias: Tensor?, gate: Tensor, gateBias: Tensor?) -> Tensor {
         let v = linear(x, weight: value, bias: valueBias), g = linear(x, weight: gate, bias: gateBias)

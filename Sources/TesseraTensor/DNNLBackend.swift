@@ -211,18 +211,34 @@ public struct DNNLBackend: ComputeBackend {
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let (rows, n, k) = OpenBLASBackend.linearShape(x, weight: weight, bias: bias)
         let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [n])
-        guard rows > 0 else { return out }
-        let bands = rows * k * n >= OpenBLASBackend.parallelFlops ? min(Parallel.workers, rows) : 1
-        let per = (rows + bands - 1) / bands
-        let (src, dst) = (x.data, out.data)
-        Parallel.tasks(bands, workers: bands) { band in
-            let r0 = band * per, r1 = min(rows, r0 + per)
-            guard r0 < r1 else { return }
-            let g = DNNLMatmul.Geometry(m: r1 - r0, k: k, n: n, bias: bias != nil, band: band, bf16: precision == .bf16)
-            let mm = DNNLPrimitives.matmuls.primitive(for: g)
-            mm.run(src: src + r0 * k, weight: weight, bias: bias, out: dst + r0 * n, releasePlain: releasesPlainWeights)
+        bands(rows: rows, work: rows * k * n) { band, r0, m in
+            let g = DNNLMatmul.Geometry(m: m, k: k, n: n, bias: bias != nil, band: band, bf16: precision == .bf16)
+            DNNLPrimitives.matmuls.primitive(for: g).run(src: x.data + r0 * k, weight: weight, bias: bias, out: out.data + r0 * n,
+                                                         releasePlain: releasesPlainWeights)
         }
         return out
+    }
+
+    /// Several linear layers over the same input (Q, K and V): one dispatch of bands, and
+    /// in bf16 each band's rows converted once for all of them.
+    public func linears(_ x: Tensor, _ layers: [(weight: Tensor, bias: Tensor?)]) -> [Tensor] {
+        let shapes = layers.map { OpenBLASBackend.linearShape(x, weight: $0.weight, bias: $0.bias) }
+        let outs = shapes.map { Tensor(uninitialized: Array(x.shape.dropLast()) + [$0.1]) }
+        guard let (rows, _, k) = shapes.first else { return [] }
+        bands(rows: rows, work: rows * k * shapes.reduce(0) { $0 + $1.1 }) { band, r0, m in
+            let primitives = layers.map {
+                DNNLPrimitives.matmuls.primitive(for: DNNLMatmul.Geometry(m: m, k: k, n: $0.weight.shape[0], bias: $0.bias != nil,
+                                                                          band: band, bf16: precision == .bf16))
+            }
+            primitives[0].withConvertedSource(x.data + r0 * k) { converted in
+                for (i, layer) in layers.enumerated() {
+                    let n = outs[i].shape.last!
+                    primitives[i].run(src: x.data + r0 * k, converted: converted, weight: layer.weight, bias: layer.bias,
+                                      out: outs[i].data + r0 * n, releasePlain: releasesPlainWeights)
+                }
+            }
+        }
+        return outs
     }
 
     /// GEGLU as two matmuls per band: the gate's with oneDNN's erf GELU as a post-op into a
@@ -232,24 +248,34 @@ public struct DNNLBackend: ComputeBackend {
         let (rows, n, k) = OpenBLASBackend.linearShape(x, weight: value, bias: valueBias)
         precondition(gate.shape == value.shape && (gateBias == nil) == (valueBias == nil), "GEGLU halves differ")
         let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [n])
-        guard rows > 0 else { return out }
-        let bands = 2 * rows * k * n >= OpenBLASBackend.parallelFlops ? min(Parallel.workers, rows) : 1
-        let per = (rows + bands - 1) / bands
-        let (src, dst) = (x.data, out.data)
-        Parallel.tasks(bands, workers: bands) { band in
-            let r0 = band * per, r1 = min(rows, r0 + per)
-            guard r0 < r1 else { return }
-            var g = DNNLMatmul.Geometry(m: r1 - r0, k: k, n: n, bias: valueBias != nil, band: band,
-                                        bf16: precision == .bf16, epilogue: .gelu)
-            let gated = BufferPool.shared.acquire(g.m * n)
-            defer { BufferPool.shared.release(gated, count: g.m * n) }
-            DNNLPrimitives.matmuls.primitive(for: g).run(src: src + r0 * k, weight: gate, bias: gateBias, out: gated,
-                                                         releasePlain: releasesPlainWeights)
+        bands(rows: rows, work: 2 * rows * k * n) { band, r0, m in
+            var g = DNNLMatmul.Geometry(m: m, k: k, n: n, bias: valueBias != nil, band: band, bf16: precision == .bf16,
+                                        epilogue: .gelu)
+            let gelu = DNNLPrimitives.matmuls.primitive(for: g)
             g.epilogue = .multiply
-            DNNLPrimitives.matmuls.primitive(for: g).run(src: src + r0 * k, weight: value, bias: valueBias, out: dst + r0 * n,
-                                                         multiplier: gated, releasePlain: releasesPlainWeights)
+            let product = DNNLPrimitives.matmuls.primitive(for: g)
+            let gated = BufferPool.shared.acquire(m * n)
+            defer { BufferPool.shared.release(gated, count: m * n) }
+            gelu.withConvertedSource(x.data + r0 * k) { converted in
+                gelu.run(src: x.data + r0 * k, converted: converted, weight: gate, bias: gateBias, out: gated,
+                         releasePlain: releasesPlainWeights)
+                product.run(src: x.data + r0 * k, converted: converted, weight: value, bias: valueBias, out: out.data + r0 * n,
+                            multiplier: gated, releasePlain: releasesPlainWeights)
+            }
         }
         return out
+    }
+
+    /// Splits `rows` into bands over the workers (one band under `parallelFlops` of `work`)
+    /// and calls `body` with each band's index, first row and row count.
+    private func bands(rows: Int, work: Int, _ body: (_ band: Int, _ r0: Int, _ m: Int) -> Void) {
+        guard rows > 0 else { return }
+        let bands = work >= OpenBLASBackend.parallelFlops ? min(Parallel.workers, rows) : 1
+        let per = (rows + bands - 1) / bands
+        Parallel.tasks(bands, workers: bands) { band in
+            let r0 = band * per, m = min(rows, r0 + per) - r0
+            if m > 0 { body(band, r0, m) }
+        }
     }
 
     public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool) -> Tensor {

@@ -89,28 +89,47 @@ final class DNNLMatmul: @unchecked Sendable {
         dnnl_stream_destroy(stream)
     }
 
-    /// Computes the band whose first input row is at `src` into the rows at `out`.
-    /// `releasePlain`: see `DNNLWeightCache`. `multiplier`: the band's rows of the
-    /// `.multiply` epilogue's other factor, laid out like `out`.
-    func run(src: UnsafePointer<Float>, weight: Tensor, bias: Tensor?, out: UnsafeMutablePointer<Float>,
-             multiplier factor: UnsafePointer<Float>? = nil, releasePlain: Bool) {
+    /// Runs `body` with the band at `src` converted to bf16 by this primitive's reorder, in a
+    /// pooled buffer (nil in fp32, where primitives read the fp32 rows in place): several
+    /// matmuls over the same rows (Q, K and V; GEGLU's halves) share one conversion.
+    func withConvertedSource<R>(_ src: UnsafePointer<Float>, _ body: (UnsafeRawPointer?) -> R) -> R {
+        guard let srcReorder else { return body(nil) }
+        let half = BufferPool.shared.acquire(halfCount)
+        defer { BufferPool.shared.release(half, count: halfCount) }
+        DNNLEngine.singleThreaded()
+        lock.lock()
+        DNNLEngine.check(dnnl_memory_set_data_handle(srcPlain, UnsafeMutableRawPointer(mutating: src)), "source handle")
+        DNNLEngine.check(dnnl_memory_set_data_handle(srcHalf, half), "bf16 source handle")
+        DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcHalf)], stream)
+        DNNLEngine.check(dnnl_stream_wait(stream), "stream wait")
+        lock.unlock()
+        return body(UnsafeRawPointer(half))
+    }
+
+    /// Computes the band whose first input row is at `src` into the rows at `out`; in bf16,
+    /// from `converted` when given (`withConvertedSource` of a primitive with the same rows
+    /// and inner size), else from its own conversion. `releasePlain`: see `DNNLWeightCache`.
+    /// `multiplier`: the band's rows of the `.multiply` epilogue's other factor, laid out
+    /// like `out`.
+    func run(src: UnsafePointer<Float>, converted: UnsafeRawPointer? = nil, weight: Tensor, bias: Tensor?,
+             out: UnsafeMutablePointer<Float>, multiplier factor: UnsafePointer<Float>? = nil, releasePlain: Bool) {
         precondition((factor != nil) == (multiplier != nil), "a multiplier goes with the .multiply epilogue only")
+        guard srcReorder == nil || converted != nil else {
+            return withConvertedSource(src) { run(src: src, converted: $0, weight: weight, bias: bias, out: out,
+                                                  multiplier: factor, releasePlain: releasePlain) }
+        }
         DNNLEngine.singleThreaded()
         let w = DNNLWeightCache.shared.weights(weight, plain: weightsPlain, layout: weightsLayout, stream: stream,
                                                releasePlain: releasePlain)
-        let half = srcReorder == nil ? nil : BufferPool.shared.acquire(halfCount)
         lock.lock()
-        defer {
-            lock.unlock()
-            if let half { BufferPool.shared.release(half, count: halfCount) }
-        }
-        DNNLEngine.check(dnnl_memory_set_data_handle(srcPlain, UnsafeMutableRawPointer(mutating: src)), "source handle")
+        defer { lock.unlock() }
         DNNLEngine.check(dnnl_memory_set_data_handle(dst, out), "destination handle")
         var source = srcPlain
-        if let srcReorder, let half {
-            DNNLEngine.check(dnnl_memory_set_data_handle(srcHalf, half), "bf16 source handle")
-            DNNLMemory.execute(srcReorder, [(DNNL_ARG_FROM, srcPlain), (DNNL_ARG_TO, srcHalf)], stream)
+        if let converted {
+            DNNLEngine.check(dnnl_memory_set_data_handle(srcHalf, UnsafeMutableRawPointer(mutating: converted)), "bf16 source handle")
             source = srcHalf
+        } else {
+            DNNLEngine.check(dnnl_memory_set_data_handle(srcPlain, UnsafeMutableRawPointer(mutating: src)), "source handle")
         }
         var args = [(DNNL_ARG_SRC, source), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, dst), (DNNL_ARG_SCRATCHPAD, scratchpad)]
         if let biasMemory, let bias {

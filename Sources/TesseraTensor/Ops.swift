@@ -18,6 +18,11 @@ public enum Ops {
         Compute.backend.linear(x, weight: weight, bias: bias)
     }
 
+    /// Several affine maps of the same `x` (Q, K and V), one result per (weight, bias).
+    public static func linears(_ x: Tensor, _ layers: [(weight: Tensor, bias: Tensor?)]) -> [Tensor] {
+        Compute.backend.linears(x, layers)
+    }
+
     /// GEGLU's projection over the last dimension: `(x Vᵀ + bv) * GELU(x Gᵀ + bg)`, exact GELU.
     public static func gatedLinear(_ x: Tensor, value: Tensor, valueBias: Tensor?, gate: Tensor, gateBias: Tensor?) -> Tensor {
         Compute.backend.gatedLinear(x, value: value, valueBias: valueBias, gate: gate, gateBias: gateBias)

@@ -378,6 +378,28 @@ final class DNNLBackendTests: XCTestCase {
         XCTAssertEqual(w.scalars, original)
     }
 
+    /// Q, K and V over one input share its bands and its bf16 conversion: each result equals
+    /// the single layer's bit for bit, in fp32 and bf16, on one band and several, with and
+    /// without bias and with layers of different widths.
+    func testLinearsOverOneInputMatchSingleLayers() throws {
+        var backends = [DNNLBackend(releasingPlainWeights: true)]
+        if ComputePrecision.bf16.isSupported(isa: DNNLBackend.isa) { backends.append(DNNLBackend(precision: .bf16)) }
+        for backend in backends {
+            for (shape, widths, hasBias) in [([2, 77, 96], [320, 320, 320], true), ([1, 3, 40], [24, 8], false), ([257, 64], [64, 128, 64], true)] {
+                let k = shape.last!
+                let x = random(shape)
+                let layers = widths.map { (weight: random([$0, k], scale: 1 / Float(k).squareRoot()), bias: hasBias ? random([$0]) : nil) }
+                let got = backend.linears(x, layers)
+                XCTAssertEqual(got.count, layers.count)
+                for (out, layer) in zip(got, layers) {
+                    XCTAssertEqual(out.shape, Array(shape.dropLast()) + [layer.weight.shape[0]])
+                    XCTAssertEqual(out.scalars, backend.linear(x, weight: layer.weight, bias: layer.bias).scalars,
+                                   "\(backend.precision) \(shape) x \(layer.weight.shape[0])")
+                }
+            }
+        }
+    }
+
     /// GEGLU's projection with GELU and the product as matmul post-ops: the reference's two
     /// linear layers and `VectorMath.geglu` against the exact formula (double-precision erf),
     /// then oneDNN against the reference in fp32 (within fp32 rounding) and in bf16 (within

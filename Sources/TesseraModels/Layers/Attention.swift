@@ -19,7 +19,9 @@ public struct Attention: Sendable {
 
     /// `x` [B, L, queryDim] attends to `context` [B, Lk, contextDim] (or itself).
     public func callAsFunction(_ x: Tensor, context: Tensor? = nil) -> Tensor {
-        let c = context ?? x
-        return toOut(Ops.attention(q: toQ(x), k: toK(c), v: toV(c), heads: heads))
+        // Projections of the same input go together: the backend shares work on it.
+        let qkv = context.map { [toQ(x)] + Ops.linears($0, [toK.parameters, toV.parameters]) }
+            ?? Ops.linears(x, [toQ.parameters, toK.parameters, toV.parameters])
+        return toOut(Ops.attention(q: qkv[0], k: qkv[1], v: qkv[2], heads: heads))
     }
 }

@@ -30,6 +30,9 @@ public struct Linear: Sendable {
         return Linear(weight: w, bias: b)
     }
 
+    /// The weight and bias, as `Ops.linears` takes them.
+    public var parameters: (weight: Tensor, bias: Tensor?) { (weight, bias) }
+
     /// Applies the layer over the last dimension.
     public func callAsFunction(_ x: Tensor) -> Tensor { Ops.linear(x, weight: weight, bias: bias) }
 }
