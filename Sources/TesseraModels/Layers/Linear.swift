@@ -17,17 +17,15 @@ public struct Linear: Sendable {
         (self.weight, self.bias) = (weight, bias)
     }
 
-    /// The layer restricted to the outputs in `range`, with its own copy of their weights.
+    /// The layer restricted to the outputs in `range`, with its own copy of their weights on
+    /// the heap, as loaded weights are (so that a backend may release their plain pages).
     public func rows(_ range: Range<Int>) -> Linear {
-        let inFeatures = weight.shape[1]
-        let w = Tensor(uninitialized: [range.count, inFeatures])
-        w.data.update(from: weight.data + range.lowerBound * inFeatures, count: range.count * inFeatures)
-        let b = bias.map { bias in
-            let b = Tensor(uninitialized: [range.count])
-            b.data.update(from: bias.data + range.lowerBound, count: range.count)
-            return b
+        func slice(_ t: Tensor, width: Int) -> Tensor {
+            let out = Tensor(shape: [range.count] + t.shape.dropFirst(), storage: TensorStorage(count: range.count * width, pool: nil))
+            out.data.update(from: t.data + range.lowerBound * width, count: range.count * width)
+            return out
         }
-        return Linear(weight: w, bias: b)
+        return Linear(weight: slice(weight, width: weight.shape[1]), bias: bias.map { slice($0, width: 1) })
     }
 
     /// The weight and bias, as `Ops.linears` takes them.
