@@ -2,9 +2,10 @@ import CDNNL
 import Foundation
 
 /// One oneDNN matmul primitive for a band of rows of a linear layer:
-/// out[m, n] = x[m, k] · W[n, k]ᵀ + b[n], with fp32 accumulation and output. In bf16 the
-/// band's rows are converted to bf16 into a pooled buffer first; in fp32 the primitive
-/// reads them in place. The weights are reordered once (`DNNLWeightCache`) into the
+/// out[m, n] = x[m, k] · W[n, k]ᵀ + b[n], with fp32 accumulation and output, then an
+/// optional `Epilogue`. In bf16 the band's rows are converted to bf16 into a pooled buffer
+/// first (once for several layers over the same rows, `withConvertedSource`); in fp32 the
+/// primitive reads them in place. The weights are reordered once (`DNNLWeightCache`) into the
 /// primitive's packed layout, which is what makes it faster than sgemm on the few-row
 /// bands of a UNet: OpenBLAS packs the whole weight matrix again on every call.
 /// Like `DNNLConvolution`, every call runs on the calling thread.
