@@ -53,12 +53,7 @@ final class OutputHalves: @unchecked Sendable {
     /// `t`'s first and second halves along its first dimension, as two new heap tensors
     /// (like loaded weights, so that `DNNLWeightCache` may release their plain pages).
     private static func split(_ t: Tensor) -> [Tensor] {
-        let shape = [t.shape[0] / 2] + t.shape.dropFirst()
-        let count = t.count / 2
-        return (0..<2).map { i in
-            let half = Tensor(shape: shape, storage: TensorStorage(count: count, pool: nil))
-            half.data.update(from: t.data + i * count, count: count)
-            return half
-        }
+        let half = t.shape[0] / 2
+        return [t.heapCopy(rows: 0..<half), t.heapCopy(rows: half..<(2 * half))]
     }
 }

@@ -71,6 +71,15 @@ public struct Tensor: @unchecked Sendable {
         return out
     }
 
+    /// A copy of the slices `range` along the first dimension, on the heap like loaded
+    /// weights (so that `DNNLWeightCache` may release its plain pages), not in the pool.
+    public func heapCopy(rows range: Range<Int>) -> Tensor {
+        let width = shape.dropFirst().reduce(1, *)
+        let out = Tensor(shape: [range.count] + shape.dropFirst(), storage: TensorStorage(count: range.count * width, pool: nil))
+        out.data.update(from: data + range.lowerBound * width, count: range.count * width)
+        return out
+    }
+
     /// The elements as a Swift array (for tests and small tensors).
     public var scalars: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
 

@@ -20,12 +20,7 @@ public struct Linear: Sendable {
     /// The layer restricted to the outputs in `range`, with its own copy of their weights on
     /// the heap, as loaded weights are (so that a backend may release their plain pages).
     public func rows(_ range: Range<Int>) -> Linear {
-        func slice(_ t: Tensor, width: Int) -> Tensor {
-            let out = Tensor(shape: [range.count] + t.shape.dropFirst(), storage: TensorStorage(count: range.count * width, pool: nil))
-            out.data.update(from: t.data + range.lowerBound * width, count: range.count * width)
-            return out
-        }
-        return Linear(weight: slice(weight, width: weight.shape[1]), bias: bias.map { slice($0, width: 1) })
+        Linear(weight: weight.heapCopy(rows: range), bias: bias?.heapCopy(rows: range))
     }
 
     /// The weight and bias, as `Ops.linears` takes them.
