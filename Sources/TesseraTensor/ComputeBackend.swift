@@ -70,6 +70,14 @@ public protocol ComputeBackend: Sendable {
     /// a 2x upsampling into the conv after it (`UpsampledConv2d`, 4 per output) unless
     /// the plain conv takes fewer.
     func conv3x3Multiplications(channels: Int, outputs: Int, height: Int, width: Int) -> Double
+    /// `conv(upsampleNearest2x(x))` from the four phase kernels a 3x3 conv folds into
+    /// (`UpsampledConv2d`): `phases` [4O, C, 2, 2], phase 2a + b (output pixel (2i + a,
+    /// 2j + b)) in rows (2a + b)O ..< (2a + b + 1)O, and `bias` [4O]; `options` give the
+    /// padding of one pixel and its modes. `x` [N, C, H, W] (or [N, H, W, C] with
+    /// `channelsLast`) to [N, O, 2H, 2W] (or [N, 2H, 2W, O]). The default runs the phases
+    /// as one 2x2 conv with 4O outputs (`phasesAsOneConv`); a backend may run each phase
+    /// on only the H x W pixels it keeps.
+    func upsampledConv2x(_ x: Tensor, phases: Tensor, bias: Tensor?, options: Conv2dOptions, channelsLast: Bool) -> Tensor
     /// `x` [..., in] times `weight` [out, in] transposed, plus optional `bias` [out].
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
     /// Several linear layers over the same input `x` (Q, K and V), one result per layer; the
@@ -116,6 +124,19 @@ extension ComputeBackend {
     }
 
     public func conv3x3Multiplications(channels: Int, outputs: Int, height: Int, width: Int) -> Double { 9 }
+
+    public func upsampledConv2x(_ x: Tensor, phases: Tensor, bias: Tensor?, options: Conv2dOptions, channelsLast: Bool) -> Tensor {
+        phasesAsOneConv(x, phases: phases, bias: bias, options: options, channelsLast: channelsLast)
+    }
+
+    /// `upsampledConv2x` as one 2x2 conv with 4O outputs over the input padded by one
+    /// pixel, then `Ops.interleavePhases2x`: each phase computes (H + 1)(W + 1) pixels and
+    /// keeps H x W of them.
+    public func phasesAsOneConv(_ x: Tensor, phases: Tensor, bias: Tensor?, options: Conv2dOptions, channelsLast: Bool) -> Tensor {
+        let all = channelsLast ? conv2dChannelsLast(x, weight: phases, bias: bias, options: options, epilogue: .none)
+            : conv2d(x, weight: phases, bias: bias, options: options)
+        return Ops.interleavePhases2x(all, channelsLast: channelsLast)
+    }
 }
 
 /// Process-wide choice of compute backend.

@@ -52,7 +52,7 @@ public struct DNNLBackend: ComputeBackend {
     }
 
     /// Output pixels up to which a bf16 channels-last convolution splits its output
-    /// channels between two workers instead of its rows (`OutputHalves`): 8x8 planes.
+    /// channels between two workers instead of its rows (`OutputParts`): 8x8 planes.
     static let outputSplitPixels = 64
 
     /// Channels-last in every precision (`mixed`'s Winograd convolutions reorder to and
@@ -71,6 +71,50 @@ public struct DNNLBackend: ComputeBackend {
         default:
             return 9
         }
+    }
+
+    /// Fewest outputs per phase run as four convs (`upsampledConv2x`). Per upsampled conv,
+    /// bf16, this VM (docs/BENCHMARKS.md): 1,280 channels on 8x8 input 7.3 against 8.9 ms,
+    /// 640 on 16x16 7.3 against 8.4, 128 on 64x64 5.6 against 5.9; but TAESD's 64 channels
+    /// on 64x64 2.1 against 1.9 ms.
+    static let phaseMinOutputs = 128
+
+    /// On channels-last input with zero padding, each of the four phases is its own 2x2
+    /// conv over exactly the H x W pixels it keeps (padded by one pixel on the two sides it
+    /// reads past), written straight into its place in the interleaved output; a worker
+    /// takes whole phases, each with a quarter of the weights. The one conv with 4O outputs
+    /// computes (H + 1)(W + 1) pixels per phase instead: 81 for 64 on an 8x8 input, 25 for
+    /// 16 on a 4x4 one. Circular padding and convolutions `NarrowConvolution` runs keep that
+    /// one conv, and so do phases under `phaseMinOutputs` outputs.
+    public func upsampledConv2x(_ x: Tensor, phases: Tensor, bias: Tensor?, options o: Conv2dOptions,
+                                channelsLast last: Bool) -> Tensor {
+        let (c, outputs) = (phases.shape[1], phases.shape[0])
+        guard last, x.rank == 4, x.shape[3] == c, phases.rank == 4, phases.shape[2] == 2, phases.shape[3] == 2,
+              outputs % 4 == 0, outputs / 4 >= Self.phaseMinOutputs, o.stride == (1, 1), o.padding == (1, 1),
+              o.paddingModeY == .zeros, o.paddingModeX == .zeros,
+              !NarrowConvolution.supports(channels: c, outputs: outputs, kh: 2, kw: 2, options: o) else {
+            return phasesAsOneConv(x, phases: phases, bias: bias, options: o, channelsLast: last)
+        }
+        if let bias { precondition(bias.count == outputs, "upsampledConv2x: bias has \(bias.count) values for \(outputs) outputs") }
+        let (n, h, w, oc) = (x.shape[0], x.shape[1], x.shape[2], outputs / 4)
+        let out = Tensor(uninitialized: [n, 2 * h, 2 * w, oc])
+        let parts = OutputParts.shared.parts(phases, bias: bias, count: 4, releasePlain: releasesPlainWeights)
+        let workers = outputs * h * w * c * 4 >= OpenBLASBackend.parallelFlops ? min(Parallel.workers, 4) : 1
+        Parallel.tasks(workers, workers: workers) { worker in
+            for phase in stride(from: worker, to: 4, by: workers) {
+                let (a, b) = (phase / 2, phase % 2)
+                // Phase (a, b) reads input rows i - 1 + a ... i + a and columns j - 1 + b ... j + b.
+                let g = DNNLConvolution.Geometry(
+                    n: n, c: c, h: h, w: w, oc: oc, kh: 2, kw: 2, strideY: 1, strideX: 1,
+                    padTop: 1 - a, padBottom: a, padLeft: 1 - b, padRight: b,
+                    bias: bias != nil, sourcePlane: h * w, outputPlane: 2 * h * w, staged: false, band: worker,
+                    precision: precision, channelsLast: true, outputStride: 2 * oc, outputRowStride: 4 * w * oc)
+                DNNLPrimitives.convolutions.primitive(for: g).run(
+                    src: x.data, weight: parts.weights[phase], bias: parts.biases?[phase], residual: nil,
+                    dst: out.data + (a * 2 * w + b) * oc, releasePlain: releasesPlainWeights)
+            }
+        }
+        return out
     }
 
     private func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, options o: Conv2dOptions, epilogue: ConvEpilogue,
@@ -139,7 +183,7 @@ public struct DNNLBackend: ComputeBackend {
         if last && precision == .bf16 && bands >= 2 && ho * wo <= Self.outputSplitPixels && oc % 32 == 0 {
             // Small planes: each worker computes half of the output channels from half of
             // the weights, where bands of rows would each read all of them.
-            let halves = OutputHalves.shared.halves(weight, bias: bias, releasePlain: releasesPlainWeights)
+            let halves = OutputParts.shared.parts(weight, bias: bias, count: 2, releasePlain: releasesPlainWeights)
             Parallel.tasks(2, workers: 2) { half in
                 band(half, rows: 0, ho, weight: halves.weights[half], bias: halves.biases?[half], outputs: oc / 2, channel: half * oc / 2)
             }

@@ -34,6 +34,10 @@ final class DNNLConvolution: @unchecked Sendable {
         /// Channels-last only: floats from one output pixel to the next when the band
         /// writes `oc` channels of a wider output (0: `oc`, dense).
         var outputStride = 0
+        /// Channels-last only: floats from one output row to the next when the band's
+        /// rows are not adjacent (0: output width x pixel stride). With more than one
+        /// image, `outputPlane` x the pixel stride is the image stride.
+        var outputRowStride = 0
 
         var outputHeight: Int { (h + padTop + padBottom - kh) / strideY + 1 }
         var outputWidth: Int { (w + padLeft + padRight - kw) / strideX + 1 }
@@ -143,7 +147,8 @@ final class DNNLConvolution: @unchecked Sendable {
             let pixel = g.outputStride > 0 ? g.outputStride : g.oc
             let images = (g.n == 1 ? g.h * g.w : plane) * g.c, outImages = (g.n == 1 ? ho * wo : g.outputPlane) * pixel
             plainSrc = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], strides: [images, 1, g.w * g.c, g.c])
-            plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], strides: [outImages, 1, wo * pixel, pixel])
+            plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo],
+                                             strides: [outImages, 1, g.outputRowStride > 0 ? g.outputRowStride : wo * pixel, pixel])
         } else {
             plainSrc = DNNLMemory.descriptor([g.n, g.c, g.h, g.w], strides: [g.c * plane, plane, g.w, 1])
             plainDst = DNNLMemory.descriptor([g.n, g.oc, ho, wo], strides: [g.oc * g.outputPlane, g.outputPlane, wo, 1])

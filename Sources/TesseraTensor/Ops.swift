@@ -13,6 +13,13 @@ public enum Ops {
             : backend.conv2d(x, weight: weight, bias: bias, options: options, epilogue: epilogue)
     }
 
+    /// `conv(upsampleNearest2x(x))` from a 3x3 conv's four phase kernels (see
+    /// `ComputeBackend.upsampledConv2x`).
+    public static func upsampledConv2x(_ x: Tensor, phases: Tensor, bias: Tensor?, options: Conv2dOptions,
+                                       channelsLast: Bool = false) -> Tensor {
+        Compute.backend.upsampledConv2x(x, phases: phases, bias: bias, options: options, channelsLast: channelsLast)
+    }
+
     /// Affine map over the last dimension: `x` [..., in], `weight` [out, in], `bias` [out].
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
         Compute.backend.linear(x, weight: weight, bias: bias)

@@ -85,7 +85,7 @@ final class DNNLBackendTests: XCTestCase {
             ([2, 24, 9, 13], [24, 24, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeX: .circular)),
             ([1, 16, 17, 17], [16, 16, 3, 3], Conv2dOptions(stride: (2, 2), padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
             ([1, 64, 8, 8], [3, 64, 1, 1], Conv2dOptions()),
-            // Small planes: bf16 splits the output channels between workers (`OutputHalves`).
+            // Small planes: bf16 splits the output channels between workers (`OutputParts`).
             ([1, 64, 8, 8], [64, 64, 3, 3], Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
             ([2, 64, 6, 5], [64, 64, 3, 3], Conv2dOptions(padding: (1, 1))),
             // Few outputs: NarrowConvolution, not oneDNN.
@@ -113,6 +113,33 @@ final class DNNLBackendTests: XCTestCase {
         let conv = DNNLConvolution(g)
         XCTAssertTrue(conv.readsDirectly && conv.writesDirectly, "chosen: \(conv.implementation)")
         XCTAssertFalse(DNNLConvolution(geometry(c: 32, oc: 32, h: 16, precision: .fp32)).writesDirectly)
+    }
+
+    /// oneDNN's upsampled convs (each phase on its own pixels, written into the interleaved
+    /// output; and the one-conv form it keeps for circular padding and few outputs) match
+    /// the reference's one conv with 4O outputs: a batch of two, a plane that is not
+    /// square, with and without bias, every precision this CPU runs.
+    func testUpsampledConvPhasesMatchTheReference() {
+        let blas = OpenBLASBackend()
+        let cases: [(x: [Int], outputs: Int, bias: Bool, options: Conv2dOptions)] = [
+            ([2, 5, 3, 32], 128, true, Conv2dOptions(padding: (1, 1))),
+            ([1, 4, 4, 64], 256, false, Conv2dOptions(padding: (1, 1))),
+            ([1, 6, 4, 32], 128, true, Conv2dOptions(padding: (1, 1), paddingModeY: .circular, paddingModeX: .circular)),
+            ([1, 6, 7, 32], 32, true, Conv2dOptions(padding: (1, 1))),
+        ]
+        for precision in ComputePrecision.allCases where precision.isSupported(isa: DNNLBackend.isa) {
+            let dnnl = DNNLBackend(precision: precision)
+            let bound: Float = precision == .bf16 ? 2e-2 : 1e-4
+            for (xs, o, hasBias, options) in cases {
+                let c = xs[3]
+                let x = random(xs), w = random([4 * o, c, 2, 2], scale: 1 / Float(4 * c).squareRoot())
+                let b = hasBias ? random([4 * o]) : nil
+                let ref = blas.phasesAsOneConv(x, phases: w, bias: b, options: options, channelsLast: true)
+                let got = dnnl.upsampledConv2x(x, phases: w, bias: b, options: options, channelsLast: true)
+                XCTAssertEqual(got.shape, [xs[0], 2 * xs[1], 2 * xs[2], o])
+                XCTAssertLessThan(worst(got, ref), bound, "\(precision) x \(xs) outputs \(o) \(options)")
+            }
+        }
     }
 
     func testChannelsLastUpsamplingAndTransposes() {

@@ -4,9 +4,10 @@ import TesseraTensor
 /// Nearest-neighbour 2x upsampling followed by a 3x3, stride-1, padding-1 conv, computed
 /// without the upsampled image: output pixel (2i + a, 2j + b) sees only 2x2 distinct input
 /// pixels, so each of the four phases (a, b) is a 2x2 conv on the low-resolution input
-/// whose taps are sums of the 3x3 taps. The four phases run as one 2x2 conv with 4x the
-/// output channels over the input padded by one pixel (zeros, or wrapped under tiling, as
-/// the upsampled image's padding would be), then `Ops.interleavePhases2x` places them.
+/// whose taps are sums of the 3x3 taps, over the input padded by one pixel (zeros, or
+/// wrapped under tiling, as the upsampled image's padding would be). `Ops.upsampledConv2x`
+/// runs them: by default as one 2x2 conv with 4x the output channels, then
+/// `Ops.interleavePhases2x` places them; oneDNN runs each phase on its own pixels.
 /// That is 16 multiply-adds per input pixel and channel pair where the plain form takes 36.
 /// Exact in real arithmetic; in floating point only the tap sums round differently.
 ///
@@ -106,8 +107,7 @@ public struct UpsampledConv2d: Sendable {
         let options = Conv2dOptions(padding: (1, 1),
                                     paddingModeY: tiling.contains(.y) ? .circular : .zeros,
                                     paddingModeX: tiling.contains(.x) ? .circular : .zeros)
-        let phases = Ops.conv2d(x, weight: weight, bias: bias, options: options, channelsLast: channelsLast)
-        return Ops.interleavePhases2x(phases, channelsLast: channelsLast)
+        return Ops.upsampledConv2x(x, phases: weight, bias: bias, options: options, channelsLast: channelsLast)
     }
 }
 
