@@ -1,3 +1,5 @@
+import CTesseraKernels
+
 /// Group and layer normalisation with affine parameters, as PyTorch defines them
 /// (biased variance, eps inside the square root).
 extension Ops {
@@ -87,9 +89,15 @@ extension Ops {
                 scale[ch] = (weight?.data[ch] ?? 1) * invStd
                 shift[ch] = (bias?.data[ch] ?? 0) - Float(means[g]) * scale[ch]
             }
+            let fusedSiLU = activation == .silu && VectorMath.usesAVX512
             Parallel.forEach(pixels, costPerItem: c * 4) { range in
                 for p in range {
                     let from = src + p * c, to = dst + p * c
+                    if fusedSiLU {
+                        // The same affine map and SiLU in one AVX-512 pass, the same bits.
+                        tessera_affine_swish(from, scale, shift, Int64(c), 1, to)
+                        continue
+                    }
                     for ch in 0..<c { to[ch] = from[ch] * scale[ch] + shift[ch] }
                     // Pixel by pixel, while the row is in L1: a band's rows need not fit in L2.
                     activation.applySerial(to, count: c)

@@ -1,9 +1,18 @@
+import CTesseraKernels
+
 /// Vectorised transcendental functions and reductions for the hot elementwise loops
 /// (softmax, SiLU, GELU).
 /// `exp` uses the classic Cephes single-precision reduction and polynomial: about 1-2 ulp,
 /// far inside the 1e-4 parity budget, and several times faster than calling `expf` per element.
 public enum VectorMath {
     public typealias V = SIMD8<Float>
+
+    /// Whether `swish` and GroupNorm's SiLU run as the AVX-512 kernels of `CTesseraKernels`:
+    /// the same operations on 16 lanes instead of 8, so the same bits, in about a third of
+    /// the time (docs/BENCHMARKS.md). Tests set `avx512Override` to run the Swift loops.
+    static var usesAVX512: Bool { avx512Override ?? hasAVX512 }
+    private static let hasAVX512 = tessera_has_avx512f() != 0
+    nonisolated(unsafe) static var avx512Override: Bool?
 
     @inline(__always)
     public static func exp(_ x: V) -> V {
@@ -122,6 +131,10 @@ public enum VectorMath {
 
     /// In-place `x * sigmoid(k * x)` (SiLU for k = 1, CLIP's quick GELU for k = 1.702).
     public static func swish(_ p: UnsafeMutablePointer<Float>, count n: Int, k: Float) {
+        if usesAVX512 {
+            tessera_swish(p, Int64(n), k)
+            return
+        }
         map(p, count: n) { x in x / (1 + exp(-k * x)) }
     }
 
