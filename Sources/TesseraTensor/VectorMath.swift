@@ -8,8 +8,9 @@ public enum VectorMath {
     public typealias V = SIMD8<Float>
 
     /// Whether `swish` and GroupNorm's SiLU run as the AVX-512 kernels of `CTesseraKernels`:
-    /// the same operations on 16 lanes instead of 8, so the same bits, in about a third of
-    /// the time (docs/BENCHMARKS.md). Tests set `avx512Override` to run the Swift loops.
+    /// the same operations on 16 lanes instead of 8, so the same bits, in about half the
+    /// time (GroupNorm's SiLU at 32x32 x 320: 0.35 to 0.16 ms, docs/BENCHMARKS.md). Tests
+    /// set `avx512Override` to run the Swift loops.
     static var usesAVX512: Bool { avx512Override ?? hasAVX512 }
     private static let hasAVX512 = tessera_has_avx512f() != 0
     nonisolated(unsafe) static var avx512Override: Bool?
