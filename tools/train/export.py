@@ -36,6 +36,17 @@ def folder_mb(d: Path) -> float:
     return sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) / 1e6
 
 
+def guidance_note(w_range: list) -> str:
+    """What the card says about other guidance scales: a student distilled at one w has
+    never seen any other, so the knob is only safe inside the range it was trained on."""
+    lo, hi = (1.0 + w for w in w_range)
+    if lo == hi:
+        return (f"\nThe guidance embedding was trained at `guidance_scale` {lo:g} only. Other values are\n"
+                "outside what it saw and make worse tiles (measured for v1.3 in `docs/EMBEDDED_MODEL.md` of\n"
+                "the Tessera repository); leave it at the default.\n")
+    return f"\nThe guidance embedding was trained for `guidance_scale` {lo:g} to {hi:g}.\n"
+
+
 def model_card(arch: dict, info: dict) -> str:
     u, dec, te = arch["unet"], arch["vae_decoder"], arch["text_encoder"]
     cpu = info.get("cpu_times", {})
@@ -81,7 +92,7 @@ image = pipe("mossy red brick wall", num_inference_steps=4, guidance_scale={info
 Recommended: 128x128, 1-4 steps, `guidance_scale` {info['guidance_scale']} (folded into the UNet's
 guidance embedding as w = guidance_scale - 1; no classifier-free guidance pass), circular
 padding on both axes for seamless tiles (`tessera.json` records these).
-
+{guidance_note(info['w_range'])}
 ## Training data
 
 Only procedural images from Tessera's own generator, `tools/texgen`: {info.get('corpus_items', 'n/a')}
@@ -163,7 +174,7 @@ def main(argv=None) -> None:
     arch = flops.measure(str(out))
     cpu = json.loads((RUNS / "cpu_times.json").read_text()) if (RUNS / "cpu_times.json").exists() else {}
     vmet = json.loads((RUNS / "vae" / "metrics.json").read_text())
-    info = {"guidance_scale": distill["guidance_scale"], "cpu_times": cpu, "psnr": vmet["psnr_mean"],
+    info = {"guidance_scale": distill["guidance_scale"], "w_range": distill["w_range"], "cpu_times": cpu, "psnr": vmet["psnr_mean"],
             "corpus_items": f"{meta['count']:,}"}
     (out / "README.md").write_text(model_card(arch, info))
     (out / "tessera.json").write_text(json.dumps({
