@@ -23,7 +23,7 @@ pipeline feeds w = guidance_scale - 1 into the embedding (diffusers' convention)
 Defaults are the committed model's recipe (v1.3): w fixed at 2 (guidance 3), lr 3e-4. It
 gives better 1-step tiles than v1.2's w ~ U[1, 5] at lr 1e-4, at the price of a guidance
 knob that only works at 3; the wide range kept the knob harmless (docs/EMBEDDED_MODEL.md,
-section 7). Keep --guidance at 1 + w when w is fixed.
+section 7). With w fixed, the guidance written to tessera.json is 1 + w unless given.
 
 Output: runs/lcm/final/unet (EMA target weights, with time_cond_proj_dim).
 """
@@ -82,12 +82,15 @@ def main(argv=None) -> None:
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--w-min", type=float, default=2.0)
     ap.add_argument("--w-max", type=float, default=2.0)
-    ap.add_argument("--guidance", type=float, default=3.0, help="default guidance_scale written to tessera.json")
+    ap.add_argument("--guidance", type=float,
+                    help="default guidance_scale written to tessera.json (default: 1 + w when w is fixed, else 3)")
     ap.add_argument("--ema", type=float, default=0.95)
     ap.add_argument("--huber-c", type=float, default=1e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    if args.guidance is None:  # a student trained at one w only works at that guidance
+        args.guidance = 1.0 + args.w_min if args.w_min == args.w_max else 3.0
     setup(args.threads, args.seed)
     log = log_to(STAGE / "train.log")
     if already_done(STAGE / "final", args, log):
